@@ -1,0 +1,300 @@
+"""French or English: langdetect restricted to the two, seeded, with a word vote for short text.
+
+langdetect is n-gram based and guesses wildly on one-liners ("STOP", "svp
+merci"); for short text a vote on function words and accents decides first,
+and when neither is sure the caller falls back to the thread's language and then
+the organisation's default.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+Lang = Literal["fr", "en"]
+
+_WORD = re.compile(r"[a-zà-ÿœæ]+(?:['’][a-zà-ÿ]+)?", re.I)
+
+# Frequent words that are unambiguous between the two languages.
+_FRENCH = frozenset(
+    [
+        "je",
+        "j'",
+        "me",
+        "m'",
+        "moi",
+        "mon",
+        "ma",
+        "mes",
+        "vous",
+        "votre",
+        "vos",
+        "nous",
+        "notre",
+        "nos",
+        "le",
+        "la",
+        "les",
+        "l'",
+        "un",
+        "une",
+        "des",
+        "du",
+        "de",
+        "d'",
+        "et",
+        "est",
+        "sont",
+        "pas",
+        "ne",
+        "n'",
+        "plus",
+        "que",
+        "qu'",
+        "qui",
+        "pour",
+        "avec",
+        "dans",
+        "sur",
+        "au",
+        "aux",
+        "ce",
+        "cette",
+        "ces",
+        "il",
+        "elle",
+        "on",
+        "svp",
+        "stp",
+        "merci",
+        "bonjour",
+        "allo",
+        "allô",
+        "salut",
+        "bonsoir",
+        "cordialement",
+        "veuillez",
+        "voudrais",
+        "aimerais",
+        "souhaite",
+        "désire",
+        "demande",
+        "données",
+        "donnees",
+        "renseignements",
+        "informations",
+        "courriel",
+        "courriels",
+        "compte",
+        "supprimer",
+        "effacer",
+        "enlever",
+        "retirer",
+        "désabonner",
+        "desabonner",
+        "désinscrire",
+        "modifier",
+        "corriger",
+        "changer",
+        "infolettre",
+        "liste",
+        "adresse",
+        "numéro",
+        "numero",
+        "téléphone",
+        "telephone",
+        "envoyer",
+        "recevoir",
+        "plaît",
+        "plait",
+        "s'il",
+        "oui",
+        "non",
+        "aussi",
+        "tout",
+        "tous",
+        "toutes",
+        "mais",
+        "ou",
+        "où",
+        "car",
+        "donc",
+        "avoir",
+        "être",
+        "fait",
+        "faire",
+        "suis",
+        "ai",
+        "avez",
+        "êtes",
+        "merci",
+        "c'est",
+        "n'est",
+        "mon",
+    ]
+)
+_ENGLISH = frozenset(
+    [
+        "i",
+        "i'm",
+        "i've",
+        "i'd",
+        "me",
+        "my",
+        "mine",
+        "you",
+        "your",
+        "we",
+        "our",
+        "the",
+        "a",
+        "an",
+        "and",
+        "is",
+        "are",
+        "was",
+        "not",
+        "no",
+        "to",
+        "of",
+        "in",
+        "on",
+        "for",
+        "with",
+        "from",
+        "this",
+        "that",
+        "these",
+        "those",
+        "it",
+        "please",
+        "pls",
+        "thanks",
+        "thank",
+        "hello",
+        "hi",
+        "hey",
+        "dear",
+        "regards",
+        "would",
+        "like",
+        "want",
+        "need",
+        "data",
+        "information",
+        "info",
+        "account",
+        "delete",
+        "remove",
+        "erase",
+        "unsubscribe",
+        "update",
+        "change",
+        "fix",
+        "correct",
+        "email",
+        "emails",
+        "list",
+        "address",
+        "phone",
+        "number",
+        "send",
+        "receive",
+        "copy",
+        "what",
+        "which",
+        "who",
+        "how",
+        "do",
+        "does",
+        "did",
+        "have",
+        "has",
+        "yes",
+        "also",
+        "all",
+        "but",
+        "or",
+        "can",
+        "could",
+        "should",
+        "will",
+    ]
+)
+_SHARED = frozenset({"stop", "a", "on", "me", "information", "informations", "date", "message"})
+
+
+@dataclass(frozen=True)
+class LanguageGuess:
+    lang: Lang | None  # None: too short or mixed to tell; the caller falls back
+    confidence: float
+    method: str
+
+
+@cache
+def _factory() -> DetectorFactory:
+    factory = DetectorFactory()
+    profiles = [(Path(PROFILES_DIRECTORY) / code).read_text(encoding="utf-8") for code in ("fr", "en")]
+    factory.load_json_profile(profiles)
+    factory.set_seed(0)
+    return factory
+
+
+_lock = threading.Lock()
+
+
+def _langdetect(text: str) -> tuple[Lang | None, float]:
+    with _lock:  # langdetect's seeded generator is module state
+        detector = _factory().create()
+        detector.append(text)
+        try:
+            probabilities = detector.get_probabilities()
+        except LangDetectException:
+            return None, 0.0
+    best = max(probabilities, key=lambda p: p.prob, default=None)
+    if best is None or best.lang not in ("fr", "en"):
+        return None, 0.0
+    return best.lang, float(best.prob)  # type: ignore[return-value]
+
+
+def _vote(words: list[str]) -> tuple[int, int]:
+    french = english = 0
+    for word in words:
+        w = word.replace("’", "'")
+        if w in _SHARED:
+            continue
+        if w in _FRENCH or w.split("'")[0] + "'" in _FRENCH:
+            french += 1
+        elif w in _ENGLISH:
+            english += 1
+        if re.search(r"[éèêàçùûôîœ]", w):
+            french += 1
+    return french, english
+
+
+def detect_language(text: str) -> LanguageGuess:
+    """Guess French or English for *text*, or say it cannot tell."""
+    words = [w.lower() for w in _WORD.findall(text[:5000])]
+    if not words:
+        return LanguageGuess(None, 0.0, "no words")
+    french, english = _vote(words)
+    if len(words) <= 12:
+        if french != english and max(french, english) >= 1:
+            total = french + english
+            lang: Lang = "fr" if french > english else "en"
+            return LanguageGuess(lang, max(french, english) / total, "word vote")
+        if len(words) < 4:
+            return LanguageGuess(None, 0.0, "too short")
+    detected, probability = _langdetect(" ".join(words))
+    if detected is not None and probability >= 0.8:
+        return LanguageGuess(detected, probability, "langdetect")
+    if french != english:
+        return LanguageGuess("fr" if french > english else "en", 0.6, "word vote")
+    return LanguageGuess(None, probability, "undecided")

@@ -1,0 +1,313 @@
+"""Which privacy rights a message asks for: access, correction, deletion, opt-out.
+
+A first, transparent classifier: cue patterns in French and English, read clause
+by clause so that a negated cue ("don't delete my account") does not count and
+a retraction ("never mind, keep it") cancels the request. Every label comes with
+the cues that decided it, so an officer can see why.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+LABELS = ("access", "correction", "deletion", "opt-out")
+
+# Scores at or above this are labels; a message with none is left for a human.
+THRESHOLD = 0.5
+
+_MY = (
+    r"(my|our|mine|the|all|any|his|her|mes|mon|ma|nos|notre|les|la|le|l'|"
+    r"toutes?\s+(les|mes)|tous\s+(les|mes))"
+)
+_DATA = (
+    r"(personal\s+)?(data|information|info|details|records?|files?|dossiers?|profile|account|"
+    r"donn[ée]es|renseignements|informations|infos|fiche|profil|compte)"
+)
+_FIELDS = (
+    r"(address|adress|e-?mail|phone|telephone|number|name|surname|birth|date of birth|"
+    r"spelling|postal code|zip|title|record|details|information|data|infos?|"
+    r"adresse|courriel|t[ée]l[ée]phone|num[ée]ro|nom|pr[ée]nom|naissance|code postal|"
+    r"coordonn[ée]es|renseignements?|donn[ée]es|informations?|orthographe|cellulaire|cell)"
+)
+
+# (label, weight, pattern): weights near 1 are unmistakable, lower ones need company.
+_CUES: list[tuple[str, float, str]] = [
+    # access (including portability)
+    (
+        "access",
+        0.95,
+        r"\b(subject\s+access|data\s+subject\s+access|dsar|right\s+(of|to)\s+access|"
+        r"access\s+request|right\s+to\s+(data\s+)?portability|data\s+portability)\b",
+    ),
+    ("access", 0.95, r"\b(droit\s+d.acc[eè]s|demande\s+d.acc[eè]s|portabilit[ée])\b"),
+    (
+        "access",
+        0.9,
+        rf"\b(access|copy|copies|see|view|obtain|get|receive|review|export|download|"
+        rf"provide|send|give)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
+    ),
+    (
+        "access",
+        0.9,
+        r"\bwhat\s+(personal\s+)?(data|information|info|details)\b[^.?!\n]{0,40}\b"
+        r"(you|your\s+company)\s+(have|hold|keep|store|collect|process)",
+    ),
+    (
+        "access",
+        0.9,
+        rf"\b(acc[eé]der|avoir\s+acc[eè]s|consulter|obtenir|recevoir|copie|envoyer|"
+        rf"transmettre|communiquer|voir|conna[iî]tre|exporter|t[ée]l[ée]charger)\b"
+        rf"[^.?!\n]{{0,40}}\b{_MY}\s*{_DATA}",
+    ),
+    (
+        "access",
+        0.9,
+        r"\bquel(le)?s?\s+(donn[ée]es|informations|renseignements)\b[^.?!\n]{0,40}\b"
+        r"(d[ée]tenez|avez|poss[ée]dez|conservez|collectez|gardez|traitez)",
+    ),
+    ("access", 0.85, r"\b(machine-readable|portable|csv|json|structured)\s+(format|file|export)\b"),
+    ("access", 0.85, r"\b(format\s+(structur[ée]|csv|json|lisible))\b"),
+    # correction
+    (
+        "correction",
+        0.95,
+        r"\b(right\s+to\s+rectification|droit\s+de\s+rectification|"
+        r"demande\s+de\s+rectification|rectification\s+request)\b",
+    ),
+    (
+        "correction",
+        0.9,
+        rf"\b(correct|rectify|update|fix|change|amend|modify|edit)\b"
+        rf"[^.?!\n]{{0,40}}\b{_FIELDS}",
+    ),
+    (
+        "correction",
+        0.9,
+        rf"\b(corriger|rectifier|mettre\s+[àa]\s+jour|modifier|changer|"
+        rf"mise\s+[àa]\s+jour|correction|rectification)\b[^.?!\n]{{0,40}}\b{_FIELDS}",
+    ),
+    (
+        "correction",
+        0.85,
+        rf"\b{_FIELDS}\b[^.?!\n]{{0,40}}\b(is|are|was)\s+(wrong|incorrect|"
+        rf"inaccurate|out\s+of\s+date|outdated|misspelled|not\s+up\s+to\s+date)",
+    ),
+    (
+        "correction",
+        0.85,
+        rf"\b{_FIELDS}\b[^.?!\n]{{0,40}}\b(est|sont)\s+(erron[ée]e?s?|inexacte?s?|"
+        rf"incorrecte?s?|fausse?s?|pas\s+[àa]\s+jour|p[ée]rim[ée]e?s?|mal\s+orthographi)",
+    ),
+    (
+        "correction",
+        0.8,
+        r"\b(wrong|incorrect|inaccurate)\s+(address|name|phone|number|e-?mail|"
+        r"date|spelling|information|data)\b",
+    ),
+    (
+        "correction",
+        0.8,
+        r"\b(mauvaise?|erreur\s+dans\s+(mon|ma|mes))\s*(adresse|nom|num[ée]ro|courriel|"
+        r"date|orthographe|renseignements?)?\b",
+    ),
+    (
+        "correction",
+        0.75,
+        r"\b(i\s+(have\s+)?moved|new\s+address|j.ai\s+d[ée]m[ée]nag[ée]|"
+        r"nouvelle\s+adresse|changement\s+d.adresse)\b",
+    ),
+    # deletion
+    (
+        "deletion",
+        0.95,
+        r"\b(right\s+to\s+(be\s+forgotten|erasure|deletion)|erasure\s+request|"
+        r"deletion\s+request|droit\s+[àa]\s+l.(oubli|effacement)|"
+        r"droit\s+(de|[àa]\s+la)\s+suppression|d[ée]sindexation)\b",
+    ),
+    (
+        "deletion",
+        0.9,
+        rf"\b(delete|erase|remove|destroy|purge|wipe|anonymi[sz]e|deletion|erasure)\b"
+        rf"[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
+        rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have)",
+    ),
+    (
+        "deletion",
+        0.9,
+        rf"\b(supprimer|supprimez|effacer|effacez|d[ée]truire|d[ée]truisez|anonymiser|"
+        rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez)\b"
+        rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
+        rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs))",
+    ),
+    (
+        "deletion",
+        0.9,
+        rf"\b(close|delete|terminate|cancel)\s+{_MY}\s+account\b[^.?!\n]{{0,40}}\b"
+        rf"(data|information|delete|erase)",
+    ),
+    (
+        "deletion",
+        0.85,
+        r"\b(fermer|supprimer|fermeture\s+de)\s+(mon|le)\s+compte\b[^.?!\n]{0,60}"
+        r"\b(donn[ée]es|renseignements|effac|supprim)",
+    ),
+    ("deletion", 0.85, r"\b(delete|erase|supprimer|effacer)\s+(my|mon|le)\s+(account|compte)\b"),
+    # opt-out (unsubscribe, withdraw consent, object to marketing)
+    (
+        "opt-out",
+        0.95,
+        r"\b(unsubscribe|opt[- ]?out|d[ée]sabonn\w*|d[ée]sinscri\w*|"
+        r"d[ée]sinscription|d[ée]sabonnement)\b",
+    ),
+    ("opt-out", 0.9, r"\b(withdraw|revoke|retract)\w*\s+(my\s+)?consent\b"),
+    (
+        "opt-out",
+        0.9,
+        r"\b(retirer|retire|retrait|r[ée]voquer|r[ée]vocation)\s+(de\s+)?"
+        r"(mon|du|le)\s+consentement\b",
+    ),
+    (
+        "opt-out",
+        0.9,
+        r"\b(stop|quit|cease)\s+(sending|emailing|e-mailing|contacting|calling|texting|"
+        r"spamming|mailing)\b",
+    ),
+    (
+        "opt-out",
+        0.9,
+        r"\b(arr[êe]te[rz]?|cesse[rz]?)\s+(de\s+)?(m.envoyer|me\s+contacter|m.[ée]crire|"
+        r"me\s+solliciter|me\s+t[ée]l[ée]phoner|m.appeler|envoyer)\b",
+    ),
+    (
+        "opt-out",
+        0.9,
+        r"\b(remove|take)\s+me\s+(off|from)\s+(your|the|this|all)?\s*"
+        r"(mailing|e-?mail|marketing|contact|distribution|call|newsletter)?\s*lists?\b",
+    ),
+    (
+        "opt-out",
+        0.9,
+        r"\b(enlever|enlevez|retirer|retirez|rayer|rayez|sortir|sortez|supprimer|"
+        r"supprimez|effacer|effacez)[- ]?(moi|mon\s+(adresse|courriel|nom))\b[^.?!\n]{0,30}"
+        r"\b(liste|listes|infolettre|envois)\b",
+    ),
+    (
+        "opt-out",
+        0.9,
+        r"\b(no\s+(more|longer)\s+(wish|want)\s+to\s+receive|don.t\s+want\s+to\s+receive|"
+        r"do\s+not\s+want\s+to\s+receive|no\s+more\s+(e-?mails|newsletters|marketing|"
+        r"promotions|offers|messages))\b",
+    ),
+    (
+        "opt-out",
+        0.9,
+        r"\b(ne\s+(veux|souhaite|d[ée]sire)\s+plus\s+(recevoir|[êe]tre\s+(contact|sollicit))|"
+        r"ne\s+plus\s+(recevoir|[êe]tre\s+(contact|sollicit)))",
+    ),
+    ("opt-out", 0.9, r"\b(do\s+not|don.t)\s+(contact|e-?mail|call|text|market\s+to)\s+me\b"),
+    (
+        "opt-out",
+        0.85,
+        r"\b(object|objection)\b[^.?!\n]{0,40}\b(marketing|profiling|prospect\w*|"
+        r"advertising|direct\s+mail)",
+    ),
+    (
+        "opt-out",
+        0.85,
+        r"\b(oppos\w*|opposition)\b[^.?!\n]{0,40}\b(prospection|marketing|profilage|"
+        r"publicit\w*|sollicitation)",
+    ),
+    ("opt-out", 0.85, r"^\s*(stop|arr[êe]t|arr[êe]tez|unsubscribe|d[ée]sabonner)\s*[.!]*\s*$"),
+    (
+        "opt-out",
+        0.8,
+        r"\b(infolettre|newsletter|mailing\s+list|liste\s+d.envoi|liste\s+de\s+diffusion)"
+        r"\b[^.?!\n]{0,40}\b(stop|plus|no\s+longer|anymore|remove|retir|enlev|arr[êe]t)",
+    ),
+]
+_COMPILED = [(label, weight, re.compile(pattern, re.I | re.M)) for label, weight, pattern in _CUES]
+
+# A negation shortly before a cue in the same clause cancels it.
+_NEGATION = re.compile(
+    r"(\b(don.t|do\s+not|does\s+not|doesn.t|not|never|no\s+need\s+to|please\s+don.t|"
+    r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
+    r"plut[ôo]t\s+que|ne\s+(pas|jamais)|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+\w+\s+pas\b|"
+    r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
+    re.I,
+)
+_CLAUSE_BREAK = re.compile(
+    r"[.;!?\n]|,\s*(?=(but|just|only|mais|seulement|juste|plut[ôo]t))|\bbut\b|\bmais\b", re.I
+)
+
+# Retractions that cancel a request made earlier in the thread.
+_RETRACTION = re.compile(
+    r"\b(never\s*mind|nevermind|forget\s+(it|my\s+(last|previous)\s+(request|e-?mail|message))|"
+    r"please\s+keep\s+(it|my|everything)|keep\s+(it|my\s+account|everything)|"
+    r"(cancel|withdraw)\s+my\s+(request|demand)|i\s+changed\s+my\s+mind|"
+    r"laissez\s+tomber|oubliez\s+(ma|mon|cela|ça)|finalement[^.!?\n]{0,30}(gardez|conservez|ne\s)|"
+    r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
+    re.I,
+)
+
+
+@dataclass
+class Classification:
+    labels: list[str]
+    scores: dict[str, float]
+    cues: dict[str, list[str]] = field(default_factory=dict)
+    retracted: bool = False
+
+
+def normalise(text: str) -> str:
+    """NFC, typographic apostrophes straightened, whitespace folded within lines."""
+    text = unicodedata.normalize("NFC", text).replace("’", "'").replace("`", "'")
+    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+
+
+def _clause_start(text: str, position: int) -> int:
+    start = 0
+    for match in _CLAUSE_BREAK.finditer(text, 0, position):
+        start = match.end()
+    return start
+
+
+def classify_request(text: str, subject: str = "") -> Classification:
+    """Label *text* (the sender's new words) and *subject* with the rights they ask for."""
+    subject = re.sub(r"^\s*((re|tr|fw|fwd|réf|ref)\s*:\s*)+", "", subject, flags=re.I)
+    body = normalise(f"{subject}\n{text}" if subject else text)[:20_000]
+    scores = dict.fromkeys(LABELS, 0.0)
+    cues: dict[str, list[str]] = {label: [] for label in LABELS}
+    for label, weight, pattern in _COMPILED:
+        for match in pattern.finditer(body):
+            clause_start = _clause_start(body, match.start())
+            before = body[clause_start : match.start()]
+            if _NEGATION.search(before):
+                cues[label].append(f"negated: {match.group(0)[:60]}")
+                continue
+            if match.group(0)[:60] not in cues[label]:
+                cues[label].append(match.group(0)[:60])
+            # Several independent cues make a label surer: 1 - product of misses.
+            scores[label] = 1 - (1 - scores[label]) * (1 - weight)
+    retracted = bool(_RETRACTION.search(body)) and not any(
+        scores[label] >= 0.9 for label in LABELS if _only_after_retraction(body, cues[label])
+    )
+    if retracted:
+        cues.setdefault("retraction", []).append(_RETRACTION.search(body).group(0))  # type: ignore[union-attr]
+        scores = dict.fromkeys(LABELS, 0.0)
+    labels = [label for label in LABELS if scores[label] >= THRESHOLD]
+    return Classification(
+        labels=labels,
+        scores={k: round(v, 3) for k, v in scores.items()},
+        cues={k: v for k, v in cues.items() if v},
+        retracted=retracted,
+    )
+
+
+def _only_after_retraction(body: str, found: list[str]) -> bool:
+    """True when a label's cue comes after the retraction ("never mind that, but unsubscribe me")."""
+    retraction = _RETRACTION.search(body)
+    if retraction is None:
+        return False
+    return any(body.find(cue) > retraction.end() for cue in found if not cue.startswith("negated"))

@@ -1,0 +1,323 @@
+"""The ``intake-bot`` command: thin entry points around the pipeline and the store.
+
+A user mistake prints one line on stderr and exits non-zero, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import smtplib
+import ssl
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intake_bot import __version__
+from intake_bot.config import Settings, load_settings
+from intake_bot.errors import ConfigError, IntakeError, UsageError
+from intake_bot.store import Store
+
+EXIT_USAGE = 2
+EXIT_FAILURE = 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="intake-bot",
+        description="Privacy-request intake: reads the privacy mailbox, opens tickets with their "
+        "legal due dates, and answers requesters in French or English.",
+    )
+    parser.add_argument("--config", metavar="FILE", help="the TOML configuration file")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    parser.add_argument("--version", action="version", version=f"intake-bot {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    demo = commands.add_parser("demo", help="run sample requests through the bot, nothing to set up")
+    demo.add_argument(
+        "--dir", metavar="DIR", help="keep the demo's files here (default: a new temporary folder)"
+    )
+
+    commands.add_parser("check", help="validate the configuration and try every connection")
+
+    poll = commands.add_parser("poll", help="take the mail waiting in every mailbox")
+    poll.add_argument("--once", action="store_true", help="take everything pending, then exit")
+
+    commands.add_parser("run", help="stay up: watch mailboxes (IMAP IDLE), send replies, run schedules")
+
+    classify = commands.add_parser("classify", help="show how the bot reads .eml files (no config needed)")
+    classify.add_argument("files", nargs="+", metavar="FILE.eml", help="message files; - reads stdin")
+    classify.add_argument("--json", action="store_true", help="one JSON object per line")
+    classify.add_argument(
+        "--default-language",
+        choices=("fr", "en"),
+        default="fr",
+        help="language when the text is too short to tell (default: fr)",
+    )
+
+    tickets = commands.add_parser("tickets", help="list and inspect tickets")
+    ticket_commands = tickets.add_subparsers(dest="tickets_command", metavar="ACTION")
+    listing = ticket_commands.add_parser("list", help="tickets, soonest due first")
+    listing.add_argument("--json", action="store_true", help="one JSON object per line")
+    listing.add_argument("--status", metavar="S", help="only tickets with this status")
+    listing.add_argument("--org", metavar="ID", help="only this organisation's tickets")
+    show = ticket_commands.add_parser("show", help="one ticket with its audit trail")
+    show.add_argument("ref", metavar="REF")
+    show.add_argument("--json", action="store_true", help="as one JSON object")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    if not args.config:
+        raise UsageError(f"{args.command} needs --config FILE (start from config.example.toml)")
+    return load_settings(args.config)
+
+
+def _zones(settings: Settings) -> dict[str, ZoneInfo]:
+    return {org.id: org.zone for org in settings.organizations}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return _dispatch(args, parser)
+    except ConfigError as exc:
+        print(f"intake-bot: configuration error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageError as exc:
+        print(f"intake-bot: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except IntakeError as exc:
+        print(f"intake-bot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `intake-bot tickets list | head`
+        return 0
+
+
+def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.command == "demo":
+        from intake_bot.demo import run_demo
+
+        return run_demo(Path(args.dir) if args.dir else None)
+    if args.command == "classify":
+        return _classify(args)
+    settings = _settings(args)
+    if args.command == "check":
+        return _check(settings)
+    store = Store.open(settings.store_url)
+    try:
+        if args.command == "poll":
+            return _poll(settings, store, once=args.once)
+        if args.command == "run":
+            from intake_bot.service import run
+
+            run(settings, store)
+            return 0
+        if args.command == "tickets":
+            return _tickets(args, settings, store, parser)
+    finally:
+        store.close()
+    raise UsageError(f"unknown command {args.command}")
+
+
+def _poll(settings: Settings, store: Store, *, once: bool) -> int:
+    from intake_bot.service import poll_once
+
+    stop = threading.Event()
+    while True:
+        result = poll_once(settings, store)
+        for report in result.reports:
+            print(f"{report.mailbox}: {report.summary()}")
+            for ref in report.opened + report.triage:
+                print(f"  opened {ref}")
+        for failure in result.failures:
+            print(f"FAILED {failure}", file=sys.stderr)
+        print(
+            f"replies: {len(result.sent.sent)} sent"
+            + (f", {result.sent.delayed} delayed (will be retried)" if result.sent.delayed else "")
+            + (f", {result.sent.refused} refused by the relay" if result.sent.refused else "")
+        )
+        if once:
+            return EXIT_FAILURE if result.failures else 0
+        stop.wait(settings.intake.poll_interval_seconds)
+
+
+def _tickets(
+    args: argparse.Namespace, settings: Settings, store: Store, parser: argparse.ArgumentParser
+) -> int:
+    from intake_bot import views
+
+    zones = _zones(settings)
+    if args.tickets_command == "list":
+        if args.org and args.org not in zones:
+            raise UsageError(f"no organisation {args.org!r} in the config (known: {', '.join(zones)})")
+        tickets = store.list_tickets(status=args.status, org=args.org)
+        if args.json:
+            for ticket in tickets:
+                print(json.dumps(views.ticket_json(ticket, zones), ensure_ascii=False))
+        elif tickets:
+            print(views.tickets_table(tickets, zones))
+        else:
+            print("no tickets" + (f" with status {args.status}" if args.status else ""))
+        return 0
+    if args.tickets_command == "show":
+        found = store.get_ticket(args.ref)
+        if found is None:
+            raise UsageError(f"no ticket {args.ref!r} (see: intake-bot tickets list)")
+        ticket, events, outbox = found
+        if args.json:
+            print(json.dumps(views.ticket_detail_json(ticket, events, outbox, zones), ensure_ascii=False))
+        else:
+            print(views.ticket_text(ticket, events, outbox, zones))
+        return 0
+    parser.parse_args(["tickets", "--help"])
+    return EXIT_USAGE
+
+
+def _read_input(name: str) -> bytes:
+    if name == "-":
+        return sys.stdin.buffer.read()
+    try:
+        return Path(name).read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def classify_raw(raw: bytes, default_language: str = "fr") -> dict[str, Any]:
+    """What the bot makes of one raw message; the shape of ``classify --json``."""
+    from intake_bot.classifiers import classify_request, detect_language, screen_automated
+    from intake_bot.errors import MessageError
+    from intake_bot.parsing import parse_message
+
+    try:
+        parsed = parse_message(raw)
+    except MessageError as exc:
+        return {"lang": default_language, "labels": [], "scores": {}, "automated": False, "error": str(exc)}
+    verdict = screen_automated(parsed)
+    guess = detect_language(parsed.new_text or parsed.subject)
+    lang = guess.lang or default_language
+    result: dict[str, Any] = {
+        "lang": lang,
+        "lang_method": guess.method if guess.lang else "default",
+        "automated": verdict is not None,
+        "automated_kind": verdict.kind if verdict else None,
+        "automated_reason": verdict.reason if verdict else None,
+    }
+    if verdict is None:
+        classification = classify_request(parsed.new_text, parsed.subject)
+        result.update(labels=classification.labels, scores=classification.scores, cues=classification.cues)
+    else:
+        result.update(labels=[], scores={}, cues={})
+    return result
+
+
+def _classify(args: argparse.Namespace) -> int:
+    status = 0
+    for name in args.files:
+        try:
+            raw = _read_input(name)
+        except UsageError as exc:
+            print(f"intake-bot: {exc}", file=sys.stderr)
+            status = EXIT_USAGE
+            continue
+        result = {"file": name, **classify_raw(raw, args.default_language)}
+        if args.json:
+            print(json.dumps(result, ensure_ascii=False), flush=True)
+            continue
+        if result["automated"]:
+            verdict = f"automated ({result['automated_kind']}: {result['automated_reason']})"
+        else:
+            shown = ", ".join(f"{label} {result['scores'][label]:.2f}" for label in result["labels"])
+            verdict = shown or "no privacy right recognised"
+        print(f"{name}: {result['lang']}  {verdict}", flush=True)
+    return status
+
+
+def _check(settings: Settings) -> int:
+    """One line per component; exit non-zero if any fails."""
+    from intake_bot.sources import ImapFolder, MaildirFolder, connect_imap
+
+    failures = 0
+
+    def line(ok: bool, what: str, detail: str) -> None:
+        nonlocal failures
+        failures += not ok
+        print(f"{'ok  ' if ok else 'FAIL'}  {what}: {detail}", flush=True)
+
+    line(True, "config", f"{settings.source} ({len(settings.organizations)} organisation(s))")
+    try:
+        store = Store.open(settings.store_url)
+        line(True, "store", f"{store.engine.dialect.name}, schema up to date")
+        store.close()
+    except IntakeError as exc:
+        line(False, "store", str(exc))
+    for org in settings.organizations:
+        if not org.mailboxes:
+            line(False, f"{org.id}", "no [[organizations.mailboxes]]: nothing will be read")
+        for mailbox in org.mailboxes:
+            what = f"mailbox {mailbox.address}"
+            try:
+                if mailbox.maildir is not None:
+                    path = settings.resolve_path(mailbox.maildir)
+                    MaildirFolder(path)
+                    line(True, what, f"Maildir {path}")
+                    continue
+                client = connect_imap(mailbox, timeout=15)
+                try:
+                    folder = ImapFolder(client, mailbox)
+                    count = client.folder_status(mailbox.folder, ["MESSAGES"])[b"MESSAGES"]
+                    line(
+                        True,
+                        what,
+                        f"{mailbox.host}:{mailbox.port} {mailbox.security}, folder "
+                        f"{mailbox.folder}: {count} message(s), "
+                        f"{'IDLE' if folder.has_idle() else 'no IDLE: polled'}",
+                    )
+                finally:
+                    client.logout()
+            except (IntakeError, Exception) as exc:
+                line(
+                    False, what, str(exc) if isinstance(exc, IntakeError) else f"{type(exc).__name__}: {exc}"
+                )
+        if not org.officers:
+            line(False, f"{org.id} officers", "no [[organizations.officers]]: nobody will be reminded")
+    smtp = settings.smtp
+    try:
+        from intake_bot.responders.outbox import SmtpRelay
+
+        with SmtpRelay(smtp) as relay:
+            relay.connect().noop()
+        line(
+            True,
+            "smtp",
+            f"{smtp.host}:{smtp.port} {smtp.security}"
+            + (f", logged in as {smtp.username}" if smtp.username else ""),
+        )
+    except (ConfigError, smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        line(
+            False,
+            "smtp",
+            f"{smtp.host}:{smtp.port}: "
+            + (str(exc) if isinstance(exc, ConfigError) else f"{type(exc).__name__}: {exc}"),
+        )
+    return EXIT_FAILURE if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

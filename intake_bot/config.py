@@ -1,0 +1,319 @@
+"""Load the one TOML configuration file into frozen, validated settings.
+
+Every error names the file, the key and what to put there. Secrets never live in
+the file: it names environment variables (``password_env``) that hold them.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from email.headerregistry import Address
+from email.utils import parseaddr
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from intake_bot.errors import ConfigError
+
+Security = Literal["tls", "starttls", "none"]
+Language = Literal["fr", "en"]
+
+_FROZEN = ConfigDict(frozen=True, extra="forbid")
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for localhost and loopback addresses, the only places plaintext may go."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_plaintext(host: str | None, security: str) -> None:
+    if host and security == "none" and not is_loopback_host(host):
+        raise ValueError(
+            f'security = "none" sends passwords and personal data in clear; it is allowed only '
+            f'to a loopback host (127.0.0.1, localhost), not {host!r}: use "tls" or "starttls"'
+        )
+
+
+def _check_address(value: str) -> str:
+    _, addr = parseaddr(value)
+    if "@" not in addr or addr.startswith("@") or addr.endswith("@"):
+        raise ValueError(f"{value!r} is not an email address; write it as name@example.org")
+    return value
+
+
+class StoreSettings(BaseModel):
+    model_config = _FROZEN
+    url: str = Field(
+        "sqlite:///tickets.db",
+        description='a SQLAlchemy URL such as "sqlite:///tickets.db" or "postgresql://user@host/dbname"',
+    )
+
+
+class SmtpSettings(BaseModel):
+    model_config = _FROZEN
+    host: str = Field(description='the SMTP relay\'s host name, e.g. "smtp.example.org"')
+    port: int = Field(587, ge=1, le=65535, description="a port number such as 587, 465 or 25")
+    security: Security = Field("starttls", description='"tls", "starttls" or "none"')
+    username: str | None = Field(None, description="the SMTP login, or leave the key out")
+    password_env: str | None = Field(
+        None, description="the name of an environment variable holding the SMTP password"
+    )
+    timeout_seconds: float = Field(30, gt=0, description="seconds before a silent server is given up")
+
+    @model_validator(mode="after")
+    def _plaintext_only_to_loopback(self) -> SmtpSettings:
+        _check_plaintext(self.host, self.security)
+        return self
+
+
+class MailboxSettings(BaseModel):
+    model_config = _FROZEN
+    address: str = Field(description="the address people write to, e.g. contact@opms.example")
+    host: str | None = Field(None, description='the IMAP server, e.g. "imap.opms.example"')
+    port: int = Field(993, ge=1, le=65535, description="the IMAP port, usually 993 (tls) or 143")
+    security: Security = Field("tls", description='"tls", "starttls" or "none"')
+    username: str | None = Field(None, description="the IMAP login")
+    password_env: str | None = Field(
+        None, description="the name of an environment variable holding the IMAP password"
+    )
+    folder: str = Field("INBOX", description='the folder to watch, usually "INBOX"')
+    maildir: str | None = Field(
+        None, description="a local Maildir folder to read instead of IMAP (relative to the config)"
+    )
+
+    _address = field_validator("address")(_check_address)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> MailboxSettings:
+        if (self.host is None) == (self.maildir is None):
+            raise ValueError('give either "host" (an IMAP server) or "maildir" (a local folder)')
+        if self.host is not None and self.username is None:
+            raise ValueError('an IMAP mailbox needs "username" (and usually "password_env")')
+        _check_plaintext(self.host, self.security)
+        return self
+
+
+class OfficerSettings(BaseModel):
+    model_config = _FROZEN
+    name: str = Field(description="the officer's name as shown in mail")
+    email: str = Field(description="where reminders and digests go")
+    language: Language = Field("fr", description='"fr" or "en"')
+
+    _email = field_validator("email")(_check_address)
+
+
+class OrganizationSettings(BaseModel):
+    model_config = _FROZEN
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
+        description='a short lowercase identifier such as "opms"'
+    )
+    name: str = Field(description="the organisation's name as requesters know it")
+    regime: Literal["quebec"] = Field("quebec", description='the privacy law whose deadlines apply: "quebec"')
+    timezone: str = Field("America/Toronto", description='an IANA zone such as "America/Toronto"')
+    default_language: Language = Field("fr", description='"fr" or "en"')
+    reply_from: str = Field(description='the From of replies, e.g. "OPMS <contact@opms.example>"')
+    ref_prefix: str | None = Field(
+        None,
+        pattern=r"^[A-Z0-9]{2,12}$",
+        description='the ticket reference prefix, e.g. "OPMS" (default: the id in capitals)',
+    )
+    mailboxes: tuple[MailboxSettings, ...] = Field(
+        (), description="one [[organizations.mailboxes]] table per watched mailbox"
+    )
+    officers: tuple[OfficerSettings, ...] = Field(
+        (), description="one [[organizations.officers]] table per privacy officer"
+    )
+
+    _reply_from = field_validator("reply_from")(_check_address)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a known IANA time zone") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def prefix(self) -> str:
+        return self.ref_prefix or self.id.upper().replace("-", "").replace("_", "")[:12]
+
+    @property
+    def reply_address(self) -> str:
+        return parseaddr(self.reply_from)[1].lower()
+
+
+class IntakeSettings(BaseModel):
+    model_config = _FROZEN
+    max_message_bytes: int = Field(
+        25 * 1024 * 1024,
+        gt=0,
+        description="mail larger than this many bytes becomes a ticket for a human, unparsed",
+    )
+    batch_size: int = Field(50, ge=1, le=1000, description="messages fetched per IMAP round trip")
+    poll_interval_seconds: float = Field(
+        60, gt=0, description="how often mailboxes without IMAP IDLE are polled"
+    )
+    max_replies_per_address_per_day: int = Field(
+        3, ge=1, description="automatic replies to one address in 24 hours; stops mail loops"
+    )
+    code_valid_hours: int = Field(72, ge=1, description="how long the 6-digit verification code stays valid")
+    outbox_retry_seconds: float = Field(
+        60, gt=0, description="first wait before a failed SMTP send is retried (it doubles)"
+    )
+
+
+class Settings(BaseModel):
+    """Everything intake-bot needs, validated; passed in, never read from a global."""
+
+    model_config = _FROZEN
+    store: StoreSettings = StoreSettings()
+    smtp: SmtpSettings
+    intake: IntakeSettings = IntakeSettings()
+    organizations: tuple[OrganizationSettings, ...] = Field(
+        description="one [[organizations]] table per organisation"
+    )
+    source: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Settings:
+        if not self.organizations:
+            raise ValueError("add at least one [[organizations]] table")
+        ids = [o.id for o in self.organizations]
+        if len(set(ids)) != len(ids):
+            raise ValueError(f"organisation ids must be unique, got {ids}")
+        addresses = [m.address.lower() for o in self.organizations for m in o.mailboxes]
+        if len(set(addresses)) != len(addresses):
+            raise ValueError("a mailbox address may belong to one organisation only")
+        return self
+
+    def organization(self, org_id: str) -> OrganizationSettings:
+        for org in self.organizations:
+            if org.id == org_id:
+                return org
+        raise KeyError(org_id)
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        """Every address the bot sends from or reads: mail from these is never answered."""
+        found = {o.reply_address for o in self.organizations}
+        found |= {parseaddr(m.address)[1].lower() for o in self.organizations for m in o.mailboxes}
+        return frozenset(found)
+
+    def resolve_path(self, value: str) -> Path:
+        """A path from the config, taken relative to the config file's folder."""
+        path = Path(value).expanduser()
+        if not path.is_absolute() and self.source is not None:
+            path = self.source.parent / path
+        return path
+
+    @property
+    def store_url(self) -> str:
+        """The store URL with a relative SQLite path resolved against the config's folder."""
+        url = self.store.url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and url != "sqlite:///:memory:":
+            path = url[len(prefix) :]
+            if not path.startswith("/"):
+                return prefix + str(self.resolve_path(path))
+        return url
+
+
+def secret_from_env(variable: str | None, key: str) -> str | None:
+    """Read a secret from the environment variable the config names for *key*."""
+    if variable is None:
+        return None
+    value = os.environ.get(variable)
+    if value is None:
+        raise ConfigError(f"{key}: the environment variable {variable} is not set; export it first")
+    return value
+
+
+def _format_location(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith("literal["):
+            continue
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def _hint(loc: tuple[Any, ...]) -> str | None:
+    model: Any = Settings
+    for part in loc:
+        if isinstance(part, int) or model is None:
+            continue
+        fields = getattr(model, "model_fields", {})
+        field = fields.get(part)
+        if field is None:
+            return None
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", None)
+        nested = next((a for a in (inner or ()) if isinstance(a, type) and issubclass(a, BaseModel)), None)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            nested = annotation
+        if part == loc[-1] or nested is None:
+            return field.description
+        model = nested
+    return None
+
+
+def parse_settings(data: dict[str, Any], source: Path | None = None) -> Settings:
+    """Validate already-parsed TOML data; raise ConfigError naming file and key."""
+    name = str(source) if source else "configuration"
+    try:
+        return Settings.model_validate({**data, "source": source})
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            where = _format_location(loc)
+            message = str(error["msg"]).removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                message = "unknown key (check its spelling against config.example.toml)"
+            elif error["type"] == "missing":
+                message = "missing"
+            hint = _hint(tuple(p for p in loc if not str(p).startswith("function")))
+            if hint and error["type"] not in ("extra_forbidden",):
+                message += f"; put {hint}"
+            lines.append(f"{name}: {where}: {message}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and validate the TOML file at *path*."""
+    source = Path(path).expanduser().resolve()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such configuration file (start from config.example.toml)") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the configuration file: {exc}") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_settings(data, source)
+
+
+def display_address(value: str) -> Address:
+    """Split "Name <addr>" into an email.headerregistry.Address."""
+    name, addr = parseaddr(value)
+    return Address(display_name=name, addr_spec=addr)

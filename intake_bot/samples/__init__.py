@@ -1,0 +1,1 @@
+"""Sample requests bundled for `intake-bot demo`."""

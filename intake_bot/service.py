@@ -1,0 +1,340 @@
+"""The edges: take mail from each mailbox through the pipeline, send the outbox, stay up.
+
+``poll_once`` is what cron or an operator runs; ``run`` keeps one IMAP IDLE
+watcher per mailbox (polling where the server lacks IDLE), a sender thread woken
+as soon as a reply is queued, and an APScheduler scheduler for periodic work.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import signal
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import FrameType
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponential_jitter
+
+from intake_bot.config import MailboxSettings, OrganizationSettings, Settings
+from intake_bot.errors import ConfigError, TransientError
+from intake_bot.pipeline import DEFAULT_STEPS, Context, Intake, Outcome, process, record
+from intake_bot.privacy import event, warn
+from intake_bot.responders.outbox import SendReport, send_pending_replies
+from intake_bot.sources import IMAP_ERRORS, FetchedMail, ImapFolder, MaildirFolder, connect_imap
+from intake_bot.store import Store
+
+log = logging.getLogger("intake_bot")
+
+IDLE_RENEW = timedelta(minutes=25)  # RFC 2177: re-issue IDLE before servers' 29-minute timeout
+
+
+@dataclass
+class PollReport:
+    mailbox: str
+    taken: int = 0
+    opened: list[str] = field(default_factory=list)
+    joined: list[str] = field(default_factory=list)
+    triage: list[str] = field(default_factory=list)
+    replies_queued: int = 0
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def add(self, intake: Intake) -> None:
+        self.taken += 1
+        if intake.outcome is Outcome.DROPPED:
+            self.dropped[intake.drop_reason] += 1
+        elif intake.thread is not None and intake.ticket_ref:
+            self.joined.append(intake.ticket_ref)
+        elif intake.ticket_ref:
+            (self.triage if intake.triage_reason else self.opened).append(intake.ticket_ref)
+        if intake.wants_reply and intake.ticket_ref:
+            self.replies_queued += 1
+
+    def summary(self) -> str:
+        parts = [f"{self.taken} new message(s)"]
+        if self.opened:
+            parts.append(f"{len(self.opened)} ticket(s) opened")
+        if self.triage:
+            parts.append(f"{len(self.triage)} for an officer to triage")
+        if self.joined:
+            parts.append(f"{len(self.joined)} follow-up(s) added to tickets")
+        for reason, count in sorted(self.dropped.items()):
+            parts.append(f"{count} ignored ({reason})")
+        return ", ".join(parts)
+
+
+def mailboxes(settings: Settings) -> Iterator[tuple[OrganizationSettings, MailboxSettings]]:
+    for org in settings.organizations:
+        for mailbox in org.mailboxes:
+            yield org, mailbox
+
+
+def state_key(mailbox: MailboxSettings) -> str:
+    return f"{mailbox.address.lower()}/{mailbox.folder}"
+
+
+def take(mail: FetchedMail, org: OrganizationSettings, mailbox: MailboxSettings, context: Context) -> Intake:
+    """One message through the pipeline and into the store."""
+    intake = Intake(
+        org=org,
+        mailbox=mailbox.address.lower(),
+        source_key=mail.source_key,
+        raw=mail.raw,
+        received_at=mail.received_at,
+        size=mail.size,
+        truncated=mail.truncated,
+    )
+    process(intake, DEFAULT_STEPS, context)
+    try:
+        record(intake, context)
+    except TransientError:
+        raise
+    except Exception as exc:
+        # Keep the message as a bare ticket for a human, without a reply: it is
+        # neither lost nor retried forever.
+        warn("record failed", error=type(exc).__name__)
+        intake.trail.append(f"record: failed ({type(exc).__name__}); kept for an officer, no reply sent")
+        intake.triage_reason = f"recording failed ({type(exc).__name__})"
+        intake.wants_reply, intake.thread = False, None
+        if intake.outcome is Outcome.DROPPED and not intake.duplicate:
+            intake.outcome = Outcome.DONE
+        record(intake, context)
+    return intake
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def poll_folder(
+    folder: ImapFolder, org: OrganizationSettings, mailbox: MailboxSettings, context: Context
+) -> PollReport:
+    """Take every message after the stored high-water UID, batch by batch."""
+    store, intake_settings = context.store, context.settings.intake
+    report = PollReport(mailbox.address)
+    key = state_key(mailbox)
+    known_validity, last_uid = store.mailbox_state(key)
+    if known_validity != folder.uidvalidity:
+        if known_validity is not None:
+            # UIDs were renumbered (RFC 3501 s. 2.3.1.1): read everything again; the
+            # Message-ID dedupe keeps the re-read from opening second tickets.
+            warn("uidvalidity changed", mailbox=key, old=known_validity, new=folder.uidvalidity)
+        last_uid = 0
+    for batch in _chunks(folder.uids_after(last_uid), intake_settings.batch_size):
+        try:
+            for mail in folder.fetch(batch, intake_settings.max_message_bytes):
+                report.add(take(mail, org, mailbox, context))
+                last_uid = max(last_uid, mail.uid)
+        finally:
+            store.save_mailbox_state(key, folder.uidvalidity, last_uid)
+    return report
+
+
+def poll_imap(org: OrganizationSettings, mailbox: MailboxSettings, context: Context) -> PollReport:
+    client = connect_imap(mailbox)
+    try:
+        return poll_folder(ImapFolder(client, mailbox), org, mailbox, context)
+    except IMAP_ERRORS as exc:
+        raise TransientError(f"mailbox {mailbox.address}: connection lost ({type(exc).__name__})") from exc
+    finally:
+        with contextlib.suppress(*IMAP_ERRORS):
+            client.logout()
+
+
+def poll_maildir(org: OrganizationSettings, mailbox: MailboxSettings, context: Context) -> PollReport:
+    assert mailbox.maildir is not None
+    folder = MaildirFolder(context.settings.resolve_path(mailbox.maildir))
+    report = PollReport(mailbox.address)
+    known = context.store.known_source_keys(mailbox.address.lower())
+    for mail in folder.fetch_new(known, context.settings.intake.max_message_bytes):
+        report.add(take(mail, org, mailbox, context))
+    return report
+
+
+def poll_mailbox(org: OrganizationSettings, mailbox: MailboxSettings, context: Context) -> PollReport:
+    if mailbox.maildir is not None:
+        return poll_maildir(org, mailbox, context)
+    return poll_imap(org, mailbox, context)
+
+
+@dataclass
+class PollResult:
+    reports: list[PollReport]
+    failures: list[str]
+    sent: SendReport
+
+
+def poll_once(settings: Settings, store: Store) -> PollResult:
+    """Take everything pending in every mailbox, then send the outbox."""
+    context = Context(settings, store)
+    reports, failures = [], []
+    for org, mailbox in mailboxes(settings):
+        try:
+            reports.append(poll_mailbox(org, mailbox, context))
+        except (TransientError, ConfigError) as exc:
+            failures.append(str(exc))
+            warn("poll failed", mailbox=state_key(mailbox), error=type(exc).__name__)
+    try:
+        sent = send_pending_replies(
+            store, settings.smtp, first_retry=timedelta(seconds=settings.intake.outbox_retry_seconds)
+        )
+    except TransientError as exc:
+        failures.append(str(exc))
+        sent = SendReport()
+    return PollResult(reports, failures, sent)
+
+
+# --- staying up ------------------------------------------------------------
+
+
+class Sender:
+    """A thread that sends the outbox when woken, and every 30 s for retries."""
+
+    def __init__(self, settings: Settings, store: Store, stop: threading.Event) -> None:
+        self.settings, self.store, self.stop = settings, store, stop
+        self.wake = threading.Event()
+        self.thread = threading.Thread(target=self._loop, name="outbox-sender", daemon=True)
+
+    def _loop(self) -> None:
+        while not self.stop.is_set():
+            self.wake.wait(30)
+            self.wake.clear()
+            if self.stop.is_set():
+                break
+            try:
+                send_pending_replies(
+                    self.store,
+                    self.settings.smtp,
+                    first_retry=timedelta(seconds=self.settings.intake.outbox_retry_seconds),
+                )
+            except Exception as exc:
+                warn("sending round failed", error=type(exc).__name__)
+                self.stop.wait(5)
+
+
+def watch_imap(
+    org: OrganizationSettings,
+    mailbox: MailboxSettings,
+    context: Context,
+    stop: threading.Event,
+    on_reply_queued: Callable[[], None],
+) -> None:
+    """Keep one mailbox taken: IDLE where offered, polling elsewhere; reconnect with backoff."""
+    retrying = Retrying(
+        wait=wait_exponential_jitter(initial=1, max=300),
+        retry=retry_if_exception_type((TransientError, ConfigError, *IMAP_ERRORS)),
+        stop=lambda _state: stop.is_set(),
+        sleep=stop.wait,
+        before_sleep=lambda state: warn(
+            "mailbox reconnecting",
+            mailbox=state_key(mailbox),
+            error=type(state.outcome.exception()).__name__ if state.outcome else "?",
+            attempt=state.attempt_number,
+        ),
+    )
+    with contextlib.suppress(RetryError):  # stopped while waiting to reconnect
+        retrying(_watch_connected, org, mailbox, context, stop, on_reply_queued)
+
+
+def _watch_connected(
+    org: OrganizationSettings,
+    mailbox: MailboxSettings,
+    context: Context,
+    stop: threading.Event,
+    on_reply_queued: Callable[[], None],
+) -> None:
+    client = connect_imap(mailbox, timeout=60)
+    try:
+        folder = ImapFolder(client, mailbox)
+        has_idle = folder.has_idle()
+        event("mailbox watching", mailbox=state_key(mailbox), idle=has_idle)
+        while not stop.is_set():
+            report = poll_folder(folder, org, mailbox, context)
+            if report.taken:
+                event("mailbox polled", mailbox=state_key(mailbox), taken=report.taken)
+            if report.replies_queued:
+                on_reply_queued()
+            if not has_idle:
+                stop.wait(context.settings.intake.poll_interval_seconds)
+                client.noop()
+                continue
+            client.idle()
+            renew_at = datetime.now(UTC) + IDLE_RENEW
+            try:
+                while not stop.is_set() and datetime.now(UTC) < renew_at:
+                    if client.idle_check(timeout=1):
+                        break  # EXISTS (new mail) or another change: take it
+            finally:
+                client.idle_done()
+    except IMAP_ERRORS as exc:
+        raise TransientError(f"mailbox {mailbox.address}: {type(exc).__name__}") from exc
+    finally:
+        with contextlib.suppress(*IMAP_ERRORS):
+            client.logout()
+
+
+def run(
+    settings: Settings, store: Store, stop: threading.Event | None = None, *, install_signals: bool = True
+) -> None:
+    """Stay up until SIGTERM/SIGINT (or *stop* is set)."""
+    stop = stop or threading.Event()
+    if install_signals:
+
+        def _stop(signum: int, _frame: FrameType | None) -> None:
+            event("stopping", signal=signal.Signals(signum).name)
+            stop.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+    context = Context(settings, store)
+    sender = Sender(settings, store, stop)
+    sender.thread.start()
+    scheduler = BackgroundScheduler(timezone=UTC)
+    watchers = []
+    for org, mailbox in mailboxes(settings):
+        if mailbox.maildir is not None:
+            scheduler.add_job(
+                _poll_quietly,
+                "interval",
+                args=(org, mailbox, context, sender.wake),
+                seconds=settings.intake.poll_interval_seconds,
+                next_run_time=datetime.now(UTC),
+                max_instances=1,
+                coalesce=True,
+                id=f"poll {state_key(mailbox)}",
+            )
+        else:
+            thread = threading.Thread(
+                target=watch_imap,
+                args=(org, mailbox, context, stop, sender.wake.set),
+                name=f"watch {mailbox.address}",
+                daemon=True,
+            )
+            thread.start()
+            watchers.append(thread)
+    scheduler.start()
+    event("running", mailboxes=sum(1 for _ in mailboxes(settings)))
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    sender.wake.set()
+    for thread in [*watchers, sender.thread]:
+        thread.join(timeout=10)
+    event("stopped")
+
+
+def _poll_quietly(
+    org: OrganizationSettings, mailbox: MailboxSettings, context: Context, wake: threading.Event
+) -> None:
+    try:
+        report = poll_mailbox(org, mailbox, context)
+    except Exception as exc:
+        warn("poll failed", mailbox=state_key(mailbox), error=type(exc).__name__)
+        return
+    if report.replies_queued:
+        wake.set()

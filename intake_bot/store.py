@@ -1,0 +1,483 @@
+"""The ticket store: tickets, their audit trail, received mail, the outbox, mailbox state.
+
+SQLAlchemy over SQLite by default and PostgreSQL for larger installs; the schema
+is created and upgraded by Alembic migrations at start-up. Everything one message
+changes (its receipt, its ticket, the trail and the queued reply) is written in
+one transaction, so a crash leaves either all of it or none.
+"""
+
+from __future__ import annotations
+
+import email.policy
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    create_engine,
+    event,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import (
+    DeclarativeBase,
+    Mapped,
+    Session,
+    mapped_column,
+    relationship,
+    sessionmaker,
+)
+
+from intake_bot.errors import ConfigError, TransientError
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every database."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ref: Mapped[str] = mapped_column(String(40), unique=True)
+    org: Mapped[str] = mapped_column(String(64), index=True)
+    mailbox: Mapped[str] = mapped_column(String(320))
+    channel: Mapped[str] = mapped_column(String(16), default="email")
+    requester: Mapped[str] = mapped_column(String(320), index=True)
+    requester_name: Mapped[str] = mapped_column(String(200), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    lang: Mapped[str] = mapped_column(String(2))
+    labels_json: Mapped[str] = mapped_column("labels", Text, default="[]")
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_rule: Mapped[str] = mapped_column(Text, default="")
+    code_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    events: Mapped[list[Event]] = relationship(order_by="Event.id", back_populates="ticket")
+
+    @property
+    def labels(self) -> list[str]:
+        return list(json.loads(self.labels_json))
+
+
+class Event(Base):
+    """One line of a ticket's audit trail."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(320), default="intake-bot")
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    ticket: Mapped[Ticket] = relationship(back_populates="events")
+
+
+class ReceivedMessage(Base):
+    """Every message taken from a mailbox: the dedupe record and the proof of receipt."""
+
+    __tablename__ = "received_messages"
+    __table_args__ = (UniqueConstraint("mailbox", "source_key", name="uq_received_source"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(320))
+    source_key: Mapped[str] = mapped_column(String(300))
+    message_key: Mapped[str] = mapped_column(String(1000), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True, index=True)
+    outcome: Mapped[str] = mapped_column(String(40))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    size: Mapped[int] = mapped_column(Integer, default=0)
+    raw: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class OutboxMessage(Base):
+    """A reply written with its ticket and sent from here, retried until the relay takes it."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    status: Mapped[str] = mapped_column(String(20), index=True, default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class MailboxState(Base):
+    """How far an IMAP folder has been read: UIDs are valid only with their UIDVALIDITY."""
+
+    __tablename__ = "mailbox_state"
+    mailbox: Mapped[str] = mapped_column(String(400), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(Integer)
+    last_uid: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RefCounter(Base):
+    """The last reference number given per organisation and year (OPMS-2026-0042)."""
+
+    __tablename__ = "ref_counters"
+    org: Mapped[str] = mapped_column(String(64), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer, default=0)
+
+
+REF_PATTERN = re.compile(r"\b([A-Z0-9]{2,12}-\d{4}-\d{4,})\b")
+
+# Outbox statuses: pending -> sending -> sent; failed waits for its next attempt;
+# undeliverable is a permanent refusal by the relay; bounced came back later.
+SENDABLE = ("pending", "failed")
+
+
+def normalise_url(url: str) -> str:
+    """Let users write postgresql:// and get the psycopg 3 driver this package ships."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets the poller, the sender and the CLI read while one writes; NORMAL
+    # sync is durable across process crashes (only power loss can lose the tail).
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the newest Alembic revision."""
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Store:
+    """The ticket store over one SQLAlchemy engine; safe to share between threads."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def open(cls, url: str, *, migrate_schema: bool = True) -> Store:
+        url = normalise_url(url)
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            folder = Path(url[len("sqlite:///") :]).parent
+            if not folder.is_dir():
+                raise ConfigError(f"store.url: the folder {folder} does not exist; create it first")
+        try:
+            engine = create_engine(url, pool_pre_ping=True)
+        except (SQLAlchemyError, ImportError, ValueError) as exc:
+            raise ConfigError(f"store.url: cannot use {url.split('@')[-1]!r}: {exc}") from None
+        if engine.dialect.name == "sqlite":
+            event.listen(engine, "connect", _sqlite_pragmas)
+        store = cls(engine)
+        if migrate_schema:
+            try:
+                migrate(engine)
+            except OperationalError as exc:
+                raise TransientError(f"the ticket store is unreachable: {exc.orig}") from None
+        return store
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed on success, rolled back on any error."""
+        session = self.sessions()
+        try:
+            with session.begin():
+                yield session
+        except OperationalError as exc:
+            raise TransientError(f"the ticket store failed: {type(exc.orig).__name__}") from exc
+        finally:
+            session.close()
+
+    # --- reading -------------------------------------------------------------
+
+    def is_known_message(self, mailbox: str, source_key: str, message_key: str) -> bool:
+        with self.sessions() as session:
+            found = session.scalar(
+                select(ReceivedMessage.id)
+                .where(ReceivedMessage.mailbox == mailbox)
+                .where(
+                    or_(ReceivedMessage.source_key == source_key, ReceivedMessage.message_key == message_key)
+                )
+                .limit(1)
+            )
+            return found is not None
+
+    def known_source_keys(self, mailbox: str) -> set[str]:
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(ReceivedMessage.source_key).where(ReceivedMessage.mailbox == mailbox)
+            )
+            return set(rows)
+
+    def mailbox_state(self, mailbox: str) -> tuple[int | None, int]:
+        with self.sessions() as session:
+            state = session.get(MailboxState, mailbox)
+            return (state.uidvalidity, state.last_uid) if state else (None, 0)
+
+    def save_mailbox_state(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+        with self.transaction() as session:
+            state = session.get(MailboxState, mailbox)
+            now = datetime.now(UTC)
+            if state is None:
+                session.add(
+                    MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now)
+                )
+            else:
+                state.uidvalidity, state.last_uid, state.updated_at = uidvalidity, last_uid, now
+
+    def find_thread_ticket(self, org: str, message_ids: list[str], subject: str) -> Ticket | None:
+        """The ticket a reply belongs to: by the bot's or the requester's Message-IDs, or the ref."""
+        with self.sessions() as session:
+            if message_ids:
+                ticket_id = session.scalar(
+                    select(OutboxMessage.ticket_id).where(OutboxMessage.message_id.in_(message_ids)).limit(1)
+                ) or session.scalar(
+                    select(ReceivedMessage.ticket_id)
+                    .where(ReceivedMessage.message_key.in_(message_ids))
+                    .where(ReceivedMessage.ticket_id.is_not(None))
+                    .limit(1)
+                )
+                if ticket_id is not None:
+                    ticket = session.get(Ticket, ticket_id)
+                    if ticket is not None and ticket.org == org:
+                        return ticket
+            for ref in REF_PATTERN.findall(subject or ""):
+                ticket = session.scalar(select(Ticket).where(Ticket.ref == ref, Ticket.org == org))
+                if ticket is not None:
+                    return ticket
+        return None
+
+    def find_outbox(self, message_ids: list[str]) -> OutboxMessage | None:
+        if not message_ids:
+            return None
+        with self.sessions() as session:
+            return session.scalar(
+                select(OutboxMessage).where(OutboxMessage.message_id.in_(message_ids)).limit(1)
+            )
+
+    def count_recent_replies(self, recipient: str, since: datetime) -> int:
+        with self.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count(OutboxMessage.id))
+                    .where(OutboxMessage.recipient == recipient)
+                    .where(OutboxMessage.created_at >= since)
+                )
+                or 0
+            )
+
+    def list_tickets(self, *, status: str | None = None, org: str | None = None) -> list[Ticket]:
+        with self.sessions() as session:
+            query = select(Ticket).order_by(Ticket.due_at, Ticket.id)
+            if status:
+                query = query.where(Ticket.status == status)
+            if org:
+                query = query.where(Ticket.org == org)
+            return list(session.scalars(query))
+
+    def get_ticket(self, ref: str) -> tuple[Ticket, list[Event], list[OutboxMessage]] | None:
+        with self.sessions() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.ref == ref.strip().upper()))
+            if ticket is None:
+                return None
+            events = list(
+                session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id))
+            )
+            outbox = list(
+                session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.ticket_id == ticket.id)
+                    .order_by(OutboxMessage.id)
+                )
+            )
+            return ticket, events, outbox
+
+    # --- writing -------------------------------------------------------------
+
+    @staticmethod
+    def next_ref(session: Session, org: str, prefix: str, year: int) -> str:
+        """Allocate the next reference inside the caller's transaction (no gaps on rollback)."""
+        counter = session.get(RefCounter, (org, year), with_for_update=True)
+        if counter is None:
+            counter = RefCounter(org=org, year=year, last=0)
+            session.add(counter)
+            try:
+                session.flush()
+            except IntegrityError:  # another process created it first
+                session.rollback()
+                raise TransientError("reference counter created concurrently; retry") from None
+        counter.last += 1
+        return f"{prefix}-{year}-{counter.last:04d}"
+
+    @staticmethod
+    def add_event(
+        session: Session,
+        ticket: Ticket,
+        kind: str,
+        detail: str = "",
+        actor: str = "intake-bot",
+        at: datetime | None = None,
+    ) -> None:
+        session.add(
+            Event(ticket_id=ticket.id, at=at or datetime.now(UTC), actor=actor, kind=kind, detail=detail)
+        )
+
+    @staticmethod
+    def queue_mail(
+        session: Session, ticket: Ticket, kind: str, recipient: str, message: EmailMessage, now: datetime
+    ) -> OutboxMessage:
+        row = OutboxMessage(
+            ticket_id=ticket.id,
+            kind=kind,
+            recipient=recipient,
+            message_id=str(message["Message-ID"]),
+            raw=message.as_bytes(policy=email.policy.SMTP),  # CRLF line ends, as SMTP wants
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+        session.add(row)
+        return row
+
+    def claim_outbox(self, now: datetime) -> list[OutboxMessage]:
+        """Claim the rows due for sending; a claim is one conditional UPDATE per row,
+        so two senders (threads or processes) never take the same row."""
+        claimed: list[OutboxMessage] = []
+        with self.sessions() as session:
+            candidates = session.scalars(
+                select(OutboxMessage.id)
+                .where(OutboxMessage.status.in_(SENDABLE), OutboxMessage.next_attempt_at <= now)
+                .order_by(OutboxMessage.id)
+                .limit(100)
+            ).all()
+        for row_id in candidates:
+            with self.transaction() as session:
+                result = session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(SENDABLE))
+                    .values(status="sending", next_attempt_at=now, attempts=OutboxMessage.attempts + 1)
+                )
+                if result.rowcount == 1:  # type: ignore[attr-defined]
+                    row = session.get(OutboxMessage, row_id)
+                    if row is not None:
+                        claimed.append(row)
+        return claimed
+
+    def settle_interrupted_sends(self, now: datetime, stale_after: timedelta) -> int:
+        """Rows left in "sending" by a process that died mid-send become "uncertain".
+
+        The relay may or may not have taken such a reply; sending it again could
+        answer the requester twice, so an officer decides, from the ticket's trail.
+        """
+        with self.transaction() as session:
+            rows = session.scalars(
+                select(OutboxMessage).where(
+                    OutboxMessage.status == "sending", OutboxMessage.next_attempt_at <= now - stale_after
+                )
+            ).all()
+            for row in rows:
+                row.status = "uncertain"
+                ticket = session.get(Ticket, row.ticket_id)
+                if ticket is not None:
+                    self.add_event(
+                        session,
+                        ticket,
+                        "reply-uncertain",
+                        f"the bot stopped while sending the {row.kind} {row.message_id}; "
+                        "it may not have reached the requester: check, and resend by hand "
+                        "if needed",
+                        at=now,
+                    )
+            return len(rows)
+
+    def finish_outbox(
+        self,
+        row_id: int,
+        status: str,
+        now: datetime,
+        *,
+        error: str = "",
+        retry_at: datetime | None = None,
+        event_kind: str,
+        event_detail: str,
+    ) -> None:
+        with self.transaction() as session:
+            row = session.get(OutboxMessage, row_id)
+            if row is None:
+                return
+            row.status = status
+            row.last_error = error
+            if status == "sent":
+                row.sent_at = now
+            if retry_at is not None:
+                row.next_attempt_at = retry_at
+            ticket = session.get(Ticket, row.ticket_id)
+            if ticket is not None:
+                self.add_event(session, ticket, event_kind, event_detail, at=now)
+
+    def pending_outbox_count(self) -> int:
+        with self.sessions() as session:
+            return (
+                session.scalar(
+                    select(func.count(OutboxMessage.id)).where(
+                        OutboxMessage.status.in_((*SENDABLE, "sending"))
+                    )
+                )
+                or 0
+            )

@@ -1,0 +1,127 @@
+"""How tickets look to officers: aligned tables, plain explanations, and stable JSON."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from intake_bot.store import Event, OutboxMessage, Ticket
+
+
+def _zone(ticket: Ticket, zones: dict[str, ZoneInfo]) -> ZoneInfo:
+    return zones.get(ticket.org, ZoneInfo("UTC"))
+
+
+def days_left(ticket: Ticket, now: datetime) -> int:
+    """Whole days until the due date (negative once overdue)."""
+    return (ticket.due_at - now).days if ticket.due_at >= now else -((now - ticket.due_at).days + 1)
+
+
+def ticket_json(ticket: Ticket, zones: dict[str, ZoneInfo]) -> dict[str, Any]:
+    zone = _zone(ticket, zones)
+    return {
+        "ref": ticket.ref,
+        "org": ticket.org,
+        "mailbox": ticket.mailbox,
+        "channel": ticket.channel,
+        "requester": ticket.requester,
+        "requester_name": ticket.requester_name,
+        "subject": ticket.subject,
+        "lang": ticket.lang,
+        "labels": ticket.labels,
+        "status": ticket.status,
+        "received_at": ticket.received_at.astimezone(zone).isoformat(),
+        "due_at": ticket.due_at.astimezone(zone).isoformat(),
+        "due_rule": ticket.due_rule,
+    }
+
+
+def ticket_detail_json(
+    ticket: Ticket, events: list[Event], outbox: list[OutboxMessage], zones: dict[str, ZoneInfo]
+) -> dict[str, Any]:
+    zone = _zone(ticket, zones)
+    data = ticket_json(ticket, zones)
+    data["events"] = [
+        {"at": e.at.astimezone(zone).isoformat(), "actor": e.actor, "kind": e.kind, "detail": e.detail}
+        for e in events
+    ]
+    data["replies"] = [
+        {
+            "kind": o.kind,
+            "status": o.status,
+            "message_id": o.message_id,
+            "attempts": o.attempts,
+            "sent_at": o.sent_at.astimezone(zone).isoformat() if o.sent_at else None,
+        }
+        for o in outbox
+    ]
+    return data
+
+
+def table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=False)]
+    lines = [
+        "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
+        for row in [header, *rows]
+    ]
+    return "\n".join(lines)
+
+
+def due_words(ticket: Ticket, now: datetime) -> str:
+    left = days_left(ticket, now)
+    if ticket.status in ("closed", "rejected", "withdrawn"):
+        return ""
+    if left < 0:
+        return f"OVERDUE by {-left} day(s)"
+    return "due today" if left == 0 else f"{left} day(s) left"
+
+
+def tickets_table(tickets: list[Ticket], zones: dict[str, ZoneInfo], now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    rows = []
+    for t in tickets:
+        zone = _zone(t, zones)
+        rows.append(
+            [
+                t.ref,
+                t.status,
+                ", ".join(t.labels) or "-",
+                t.lang,
+                t.requester or "-",
+                t.received_at.astimezone(zone).strftime("%Y-%m-%d"),
+                f"{t.due_at.astimezone(zone):%Y-%m-%d} {due_words(t, now)}".strip(),
+            ]
+        )
+    return table(rows, ["REF", "STATUS", "RIGHTS", "LANG", "REQUESTER", "RECEIVED", "DUE"])
+
+
+def ticket_text(
+    ticket: Ticket,
+    events: list[Event],
+    outbox: list[OutboxMessage],
+    zones: dict[str, ZoneInfo],
+    now: datetime | None = None,
+) -> str:
+    now = now or datetime.now(UTC)
+    zone = _zone(ticket, zones)
+    who = f"{ticket.requester_name} <{ticket.requester}>" if ticket.requester_name else ticket.requester
+    lines = [
+        f"{ticket.ref}  {ticket.status}",
+        f"  organisation  {ticket.org}   mailbox {ticket.mailbox}   channel {ticket.channel}",
+        f"  requester     {who or '-'}",
+        f"  subject       {ticket.subject or '-'}",
+        f"  rights        {', '.join(ticket.labels) or 'none recognised'}   language {ticket.lang}",
+        f"  received      {ticket.received_at.astimezone(zone):%Y-%m-%d %H:%M %z}",
+        f"  due           {ticket.due_at.astimezone(zone):%Y-%m-%d %H:%M %z}   {due_words(ticket, now)}",
+        f"                {ticket.due_rule}",
+    ]
+    if outbox:
+        lines.append("  replies")
+        for o in outbox:
+            when = f" {o.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if o.sent_at else ""
+            lines.append(f"    {o.kind}: {o.status}{when} (attempts {o.attempts})")
+    lines.append("  audit trail")
+    for e in events:
+        lines.append(f"    {e.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {e.actor}  {e.kind}: {e.detail}")
+    return "\n".join(lines)

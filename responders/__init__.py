@@ -1,0 +1,1 @@
+"""Composing and sending the bot's mail: acknowledgements and the outbox."""

@@ -1,0 +1,162 @@
+"""Compose the bot's outgoing mail from the FR/EN templates.
+
+Every message the bot writes is threaded under the message it answers, carries
+the ticket ref in its subject, and is marked ``Auto-Submitted: auto-replied``
+(RFC 3834 s. 5) so that well-behaved responders never answer it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from functools import cache
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from intake_bot.config import OrganizationSettings
+
+_MONTHS = {
+    "fr": (
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ),
+    "en": (
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ),
+}
+RIGHT_NAMES = {
+    "fr": {
+        "access": "accès",
+        "correction": "rectification",
+        "deletion": "suppression",
+        "opt-out": "retrait du consentement aux communications",
+    },
+    "en": {
+        "access": "access",
+        "correction": "correction",
+        "deletion": "deletion",
+        "opt-out": "opt-out from communications",
+    },
+}
+ACK_SUBJECT = {
+    "fr": "Votre demande {ref} : confirmez votre identité",
+    "en": "Your request {ref}: please confirm your identity",
+}
+
+
+@cache
+def _environment() -> Environment:
+    return Environment(
+        loader=PackageLoader("intake_bot.templates", "."),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,  # plain-text mail; nothing here is rendered as HTML
+    )
+
+
+def render(template: str, lang: str, **values: object) -> str:
+    return _environment().get_template(f"{template}.{lang}.txt").render(**values)
+
+
+def format_date(value: date | datetime, lang: str) -> str:
+    """ "22 décembre 2026" / "December 22, 2026": dates officers and requesters read."""
+    month = _MONTHS[lang][value.month - 1]
+    day = "1er" if lang == "fr" and value.day == 1 else str(value.day)
+    return f"{day} {month} {value.year}" if lang == "fr" else f"{month} {value.day}, {value.year}"
+
+
+def format_rights(labels: list[str], lang: str) -> str:
+    names = [RIGHT_NAMES[lang][label] for label in labels]
+    joiner = " et " if lang == "fr" else " and "
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + joiner + names[-1]
+
+
+def reply_subject(original: str, text: str) -> str:
+    """The bot's text, then the requester's subject so the thread stays recognisable."""
+    original = " ".join(original.split())[:120]
+    return f"{text} (Re: {original})" if original else text
+
+
+def thread_headers(message: EmailMessage, message_id: str | None, references: list[str]) -> None:
+    """In-Reply-To and References per RFC 5322 s. 3.6.4."""
+    if message_id:
+        message["In-Reply-To"] = message_id
+        chain = [*references[-10:], message_id]
+        message["References"] = " ".join(dict.fromkeys(chain))
+
+
+def new_message(
+    org: OrganizationSettings, to: str, subject: str, body: str, *, now: datetime, ref: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = org.reply_from
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = format_datetime(now)
+    domain = parseaddr(org.reply_from)[1].rpartition("@")[2] or None
+    message["Message-ID"] = make_msgid(idstring="intake", domain=domain)
+    message["Auto-Submitted"] = "auto-replied"
+    # Asks Exchange and Outlook not to send their own out-of-office back to us.
+    message["X-Auto-Response-Suppress"] = "All"
+    message["X-Intake-Bot-Ref"] = ref
+    message.set_content(body, cte="quoted-printable")
+    return message
+
+
+def compose_acknowledgement(
+    org: OrganizationSettings,
+    *,
+    ref: str,
+    lang: str,
+    to: str,
+    name: str,
+    labels: list[str],
+    received_at: datetime,
+    due_at: datetime,
+    code: str,
+    code_valid_until: datetime,
+    original_subject: str,
+    original_message_id: str | None,
+    original_references: list[str],
+    now: datetime,
+) -> EmailMessage:
+    """The acknowledgement: ref, legal due date and the one-time identity code."""
+    zone = org.zone
+    body = render(
+        "acknowledgement",
+        lang,
+        name=name.strip(),
+        ref=ref,
+        org_name=org.name,
+        rights=format_rights(labels, lang),
+        received=format_date(received_at.astimezone(zone), lang),
+        due=format_date(due_at.astimezone(zone), lang),
+        code=code,
+        code_valid_until=format_date(code_valid_until.astimezone(zone), lang),
+    )
+    subject = reply_subject(original_subject, ACK_SUBJECT[lang].format(ref=ref))
+    message = new_message(org, to, subject, body, now=now, ref=ref)
+    thread_headers(message, original_message_id, original_references)
+    return message
