@@ -85,7 +85,8 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "correction",
         0.9,
-        rf"\b(corriger|rectifier|mettre\s+[àa]\s+jour|modifier|changer|"
+        rf"\b(corriger|corrigez|rectifier|rectifiez|mettre\s+[àa]\s+jour|mettez\s+[àa]\s+jour|"
+        rf"modifier|modifiez|changer|changez|"
         rf"mise\s+[àa]\s+jour|correction|rectification)\b[^.?!\n]{{0,40}}\b{_FIELDS}",
     ),
     (
@@ -237,9 +238,8 @@ _NEGATION = re.compile(
     r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
     re.I,
 )
-_CLAUSE_BREAK = re.compile(
-    r"[.;!?\n]|,\s*(?=(but|just|only|mais|seulement|juste|plut[ôo]t))|\bbut\b|\bmais\b", re.I
-)
+# A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
+_CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b", re.I)
 
 # Retractions that cancel a request made earlier in the thread.
 _RETRACTION = re.compile(
@@ -283,7 +283,7 @@ def classify_request(text: str, subject: str = "") -> Classification:
         for match in pattern.finditer(body):
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
-            if _NEGATION.search(before):
+            if _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):
                 cues[label].append(f"negated: {match.group(0)[:60]}")
                 continue
             if match.group(0)[:60] not in cues[label]:
@@ -303,6 +303,15 @@ def classify_request(text: str, subject: str = "") -> Classification:
         cues={k: v for k, v in cues.items() if v},
         retracted=retracted,
     )
+
+
+_FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$", re.I)
+_FRENCH_PAS = re.compile(r"^\S+\s+(pas|jamais|point|plus)\b", re.I)
+
+
+def _is_french_negated(before: str, cue_onwards: str) -> bool:
+    """French puts the verb between "ne" and "pas": "ne supprimez pas mon compte"."""
+    return bool(_FRENCH_NE.search(before)) and bool(_FRENCH_PAS.match(cue_onwards))
 
 
 def _only_after_retraction(body: str, found: list[str]) -> bool:

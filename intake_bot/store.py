@@ -395,29 +395,30 @@ class Store:
         session.add(row)
         return row
 
-    def claim_outbox(self, now: datetime) -> list[OutboxMessage]:
-        """Claim the rows due for sending; a claim is one conditional UPDATE per row,
-        so two senders (threads or processes) never take the same row."""
-        claimed: list[OutboxMessage] = []
+    def due_outbox(self, now: datetime, limit: int = 100) -> list[int]:
+        """Ids of the rows due for sending, oldest first."""
         with self.sessions() as session:
-            candidates = session.scalars(
-                select(OutboxMessage.id)
-                .where(OutboxMessage.status.in_(SENDABLE), OutboxMessage.next_attempt_at <= now)
-                .order_by(OutboxMessage.id)
-                .limit(100)
-            ).all()
-        for row_id in candidates:
-            with self.transaction() as session:
-                result = session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(SENDABLE))
-                    .values(status="sending", next_attempt_at=now, attempts=OutboxMessage.attempts + 1)
+            return list(
+                session.scalars(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.status.in_(SENDABLE), OutboxMessage.next_attempt_at <= now)
+                    .order_by(OutboxMessage.id)
+                    .limit(limit)
                 )
-                if result.rowcount == 1:  # type: ignore[attr-defined]
-                    row = session.get(OutboxMessage, row_id)
-                    if row is not None:
-                        claimed.append(row)
-        return claimed
+            )
+
+    def claim_outbox(self, row_id: int, now: datetime) -> OutboxMessage | None:
+        """Claim one row just before sending it: one conditional UPDATE, so two senders
+        (threads or processes) never take the same row. None if another sender has it."""
+        with self.transaction() as session:
+            result = session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row_id, OutboxMessage.status.in_(SENDABLE))
+                .values(status="sending", next_attempt_at=now, attempts=OutboxMessage.attempts + 1)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            return session.get(OutboxMessage, row_id)
 
     def settle_interrupted_sends(self, now: datetime, stale_after: timedelta) -> int:
         """Rows left in "sending" by a process that died mid-send become "uncertain".

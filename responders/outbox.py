@@ -83,25 +83,25 @@ def send_pending_replies(
     now: datetime | None = None,
     first_retry: timedelta = timedelta(seconds=60),
 ) -> SendReport:
-    """Send every due outbox row once; failures wait for their next attempt."""
+    """Send every due outbox row once; failures wait for their next attempt.
+
+    Each row is claimed only once the relay is connected, right before its own
+    SMTP transaction, so a crash can leave at most that one row in doubt.
+    """
     now = now or datetime.now(UTC)
     report = SendReport()
     if store.settle_interrupted_sends(now, STALE_CLAIM):
         warn("interrupted sends found", action="marked uncertain for an officer")
-    rows = store.claim_outbox(now)
-    if not rows:
+    due = store.due_outbox(now)
+    if not due:
         return report
     with SmtpRelay(smtp) as relay:
-        for index, row in enumerate(rows):
+        for row_id in due:
+            row = store.claim_outbox(row_id, now)
+            if row is None:  # another sender took it
+                continue
             try:
                 relay.connect()
-            except (smtplib.SMTPException, OSError) as exc:
-                # The relay is unreachable: every claimed row waits for the next round.
-                for waiting in rows[index:]:
-                    _delay(store, waiting.id, waiting.attempts, now, first_retry, type(exc).__name__)
-                report.delayed += len(rows) - index
-                break
-            try:
                 relay.send(row.raw, _sender_of(row.raw), row.recipient)
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _ in exc.recipients.values()]
@@ -121,11 +121,15 @@ def send_pending_replies(
                 _delay(store, row.id, row.attempts, now, first_retry, f"recipient deferred {codes}")
                 report.delayed += 1
             except (smtplib.SMTPException, OSError) as exc:
-                # Relay down, timeout, 4xx: keep the row and try again later; drop the
-                # connection so the next row does not reuse a broken one.
+                # Relay down, timeout, 4xx: keep the row and try again later. When the
+                # relay cannot even be reached, the other due rows wait for the next round.
+                unreachable = relay.connection is None
                 relay.connection = None
                 _delay(store, row.id, row.attempts, now, first_retry, type(exc).__name__)
                 report.delayed += 1
+                if unreachable:
+                    report.delayed += len(due) - due.index(row_id) - 1
+                    break
             else:
                 store.finish_outbox(
                     row.id,

@@ -1,0 +1,115 @@
+"""The first classifier's behaviours that the intake relies on (issue 3 measures quality)."""
+
+from __future__ import annotations
+
+import pytest
+
+from intake_bot.classifiers import classify_request, detect_language, screen_automated
+from intake_bot.parsing import parse_message
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("Je voudrais recevoir une copie de mes renseignements personnels.", ["access"]),
+        ("Could you export my account data as CSV and send it to me?", ["access"]),
+        ("Mon adresse est erronée, pouvez-vous la mettre à jour ?", ["correction"]),
+        ("Please erase all personal data you hold about me (right to be forgotten).", ["deletion"]),
+        ("Arrêtez de m'envoyer vos promotions svp", ["opt-out"]),
+        ("I withdraw my consent to marketing emails.", ["opt-out"]),
+        ("Please unsubscribe me and delete my account.", ["deletion", "opt-out"]),
+        ("How much does the premium plan cost?", []),
+        ("I want to cancel my subscription at the end of the month.", []),
+        ("Merci pour votre aide rapide !", []),
+    ],
+)
+def test_labels(text: str, labels: list[str]) -> None:
+    assert classify_request(text).labels == labels
+
+
+def test_negation_keeps_only_what_is_asked() -> None:
+    """ "Don't delete my account, just fix my phone number" is a correction only."""
+    result = classify_request("Don't delete my account, just fix my phone number.")
+    assert result.labels == ["correction"]
+    assert any(cue.startswith("negated") for cue in result.cues["deletion"])
+    fr = classify_request("Ne supprimez pas mon compte, corrigez seulement mon numéro de téléphone.")
+    assert fr.labels == ["correction"]
+
+
+def test_retraction_asks_for_nothing() -> None:
+    assert classify_request("Never mind, keep it.").labels == []
+    assert classify_request("Laissez tomber, finalement gardez mon compte.").labels == []
+
+
+def test_quoted_history_is_not_the_request() -> None:
+    """Only the sender's new text counts: a quote that says "delete" adds nothing."""
+    raw = (
+        b"From: a@example.com\r\nSubject: Re: hello\r\nContent-Type: text/plain\r\n\r\n"
+        b"Thanks for the quick answer!\r\n\r\nOn Mon, Nov 2, 2026, OPMS <c@opms.example> wrote:\r\n"
+        b"> We can delete your data or unsubscribe you.\r\n"
+    )
+    parsed = parse_message(raw)
+    assert classify_request(parsed.new_text, parsed.subject).labels == []
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("allo svp enlevez moi de votre liste", "fr"),
+        ("please remove me", "en"),
+        ("supprimez mes données", "fr"),
+        ("delete my account", "en"),
+        ("Bonjour, je souhaite accéder à mon dossier.", "fr"),
+        ("Hi, I'd like a copy of my data please.", "en"),
+    ],
+)
+def test_short_messages_language(text: str, lang: str) -> None:
+    assert detect_language(text).lang == lang
+
+
+def test_too_short_to_tell_says_so() -> None:
+    """ "STOP" is French and English: the caller falls back to the thread, then the default."""
+    assert detect_language("STOP").lang is None
+    assert detect_language("").lang is None
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "kind"),
+    [
+        ("Auto-Submitted: auto-replied", "Thanks", "auto-reply"),
+        ("Auto-Submitted: auto-generated", "Report", "bulk"),
+        ("Precedence: junk", "Win now", "bulk"),
+        ("List-Id: <x.lists.example.org>", "Hello list", "bulk"),
+        ("List-Unsubscribe: <mailto:u@example.org>", "Offers", "bulk"),
+        ("X-Autorespond: yes", "Away", "auto-reply"),
+        ("Return-Path: <>", "Returned", "bounce"),
+        ("Subject: Out of Office: back Monday", "I am out of the office until Monday.", "auto-reply"),
+        (
+            "Subject: Re: demande",
+            "Je suis absente jusqu'au 3 janvier; en cas d'urgence écrivez à x.",
+            "auto-reply",
+        ),
+        (
+            "Subject: Re: request",
+            "I am currently out of the office with limited access to email.",
+            "auto-reply",
+        ),
+    ],
+)
+def test_automated_mail(headers: str, body: str, kind: str) -> None:
+    raw = f"From: someone@example.org\r\n{headers}\r\n\r\n{body}\r\n".encode()
+    verdict = screen_automated(parse_message(raw))
+    assert verdict is not None and verdict.kind == kind
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "I was away last week, sorry for the delay: please delete my account.",
+        "Je serai en vacances bientôt, pouvez-vous supprimer mes données avant?",
+        "Please stop sending me emails.",
+    ],
+)
+def test_people_are_not_flagged_automated(body: str) -> None:
+    raw = f"From: person@example.org\r\nSubject: request\r\n\r\n{body}\r\n".encode()
+    assert screen_automated(parse_message(raw)) is None

@@ -1,0 +1,76 @@
+"""`intake-bot run`: IMAP IDLE answers new mail within seconds, survives a dropped
+connection, and stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from intake_bot.relay import SmtpSink
+from intake_bot.store import Store
+from tests.conftest import Org, settings_for, toml_for
+from tests.test_intake_imap import FRENCH_DELETION
+
+pytestmark = [pytest.mark.dovecot, pytest.mark.smtp, pytest.mark.slow]
+
+
+def _wait_for_log(path: Path, needle: str, timeout: float = 20, count: int = 1) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if path.read_text(errors="replace").count(needle) >= count:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"{needle!r} not logged within {timeout}s:\n{path.read_text()[-3000:]}")
+
+
+def test_run_answers_new_mail_by_idle_and_stops_on_sigterm(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """Mail delivered while the bot runs is answered within seconds (IDLE, not the poll
+    interval); after the server drops the connection the bot reconnects; SIGTERM exits 0."""
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path, poll_interval_seconds=3600)
+    config = tmp_path / "config.toml"
+    config.write_text(toml_for(settings))
+    log = tmp_path / "run.log"
+    env = {**os.environ, "INTAKE_TEST_IMAP_PASSWORD": "secret"}
+    with log.open("wb") as handle:
+        bot = subprocess.Popen(
+            [sys.executable, "-m", "intake_bot", "--config", str(config), "run"],
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    try:
+        _wait_for_log(log, "mailbox watching")
+        started = time.monotonic()
+        opms.deliver(FRENCH_DELETION.format(to=opms.address, n="run-1"))
+        assert len(smtp_sink.wait_for(1, timeout=10)) == 1
+        assert time.monotonic() - started < 10
+
+        opms.dovecot.kick(opms.address)  # the server drops every connection of the mailbox
+        _wait_for_log(log, "mailbox reconnecting")
+        _wait_for_log(log, "mailbox watching", timeout=30, count=2)
+        opms.deliver(
+            FRENCH_DELETION.format(to=opms.address, n="run-2").replace(
+                "marie@example.com", "other@example.com"
+            )
+        )
+        assert len(smtp_sink.wait_for(2, timeout=15)) == 2
+
+        bot.send_signal(signal.SIGTERM)
+        assert bot.wait(timeout=20) == 0
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait()
+    text = log.read_text()
+    assert "Traceback" not in text
+    assert "marie@example.com" not in text and "other@example.com" not in text  # no clear addresses
+    store = Store.open(sqlite_url)
+    assert len(store.list_tickets()) == 2
