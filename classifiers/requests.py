@@ -155,6 +155,19 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(donn[ée]es|renseignements|effac|supprim)",
     ),
     ("deletion", 0.85, r"\b(delete|erase|supprimer|effacer)\s+(my|mon|le)\s+(account|compte)\b"),
+    # the passive, when asked for: "I'd like my data erased", "que mes données soient supprimées"
+    (
+        "deletion",
+        0.85,
+        rf"\b(want|like|need|request|ask|have|get)\s+{_MY}\s+{_DATA}\s+(\w+\s+){{0,4}}"
+        rf"(deleted|erased|removed|destroyed|wiped|purged|anonymi[sz]ed)\b",
+    ),
+    (
+        "deletion",
+        0.85,
+        rf"\b(que|veux|voudrais|souhaite|demande)\s+{_MY}\s*{_DATA}\s+(\w+\s+){{0,4}}"
+        rf"(supprim[ée]e?s?|effac[ée]e?s?|d[ée]truite?s?|anonymis[ée]e?s?)\b",
+    ),
     # opt-out (unsubscribe, withdraw consent, object to marketing)
     (
         "opt-out",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import secrets
 import tomllib
 from email.headerregistry import Address
 from email.utils import parseaddr
@@ -175,6 +176,14 @@ class IntakeSettings(BaseModel):
     outbox_retry_seconds: float = Field(
         60, gt=0, description="first wait before a failed SMTP send is retried (it doubles)"
     )
+    secret_env: str = Field(
+        "INTAKE_BOT_SECRET",
+        description="the environment variable holding the key that hashes verification codes",
+    )
+    secret_file: str = Field(
+        "intake-bot.secret",
+        description="where the key is kept when that variable is not set (created, mode 0600)",
+    )
 
 
 class Settings(BaseModel):
@@ -233,6 +242,35 @@ class Settings(BaseModel):
         return url
 
 
+def code_key(settings: Settings) -> bytes:
+    """The key for hashing verification codes: from the environment, else a key file.
+
+    The file is created on first use with a random key and mode 0600, so the
+    embedded default works with nothing to set up; production sets the variable.
+    """
+    value = os.environ.get(settings.intake.secret_env)
+    if value:
+        return value.encode()
+    path = settings.resolve_path(settings.intake.secret_file)
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process created it meanwhile
+        return path.read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(
+            f"intake.secret_file: cannot create {path} ({exc.strerror}); "
+            f"set ${settings.intake.secret_env} instead"
+        ) from None
+    key = secrets.token_hex(32).encode()
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(key)
+    return key
+
+
 def secret_from_env(variable: str | None, key: str) -> str | None:
     """Read a secret from the environment variable the config names for *key*."""
     if variable is None:
@@ -270,7 +308,7 @@ def _hint(loc: tuple[Any, ...]) -> str | None:
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             nested = annotation
         if part == loc[-1] or nested is None:
-            return field.description
+            return str(field.description) if field.description else None
         model = nested
     return None
 

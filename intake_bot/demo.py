@@ -77,7 +77,10 @@ language = "fr"
 
 def _deliver_samples(root: Path) -> int:
     count = 0
-    samples = sorted(p for p in resources.files("intake_bot.samples").iterdir() if p.name.endswith(".eml"))
+    samples = sorted(
+        (p for p in resources.files("intake_bot.samples").iterdir() if p.name.endswith(".eml")),
+        key=lambda p: p.name,
+    )
     for org in ORGS.values():
         for sub in ("new", "cur", "tmp"):
             (root / "mail" / org / sub).mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,7 @@ import email.policy
 import re
 from dataclasses import dataclass, field
 from email.header import decode_header, make_header
-from email.message import EmailMessage, Message
+from email.message import Message
 from email.utils import getaddresses, parseaddr
 
 import html2text
@@ -87,23 +87,28 @@ _KEPT_HEADERS = (
 )
 
 
-def _header(msg: Message, name: str) -> str:
-    """A header's decoded value; lenient where policy.default would raise."""
-    try:
-        value = msg.get(name)
-    except Exception:  # malformed structured header: fall back to the raw text
-        value = None
-        for key, raw in msg.raw_items() if isinstance(msg, EmailMessage) else msg.items():
-            if key.lower() == name.lower():
-                value = raw
-                break
-    if value is None:
-        return ""
-    text = str(value)
-    if "=?" in text:
+def _raw_headers(msg: Message) -> dict[str, str]:
+    """The first value of each header, as it came (folded, maybe encoded), by lower-case name."""
+    found: dict[str, str] = {}
+    for key, value in msg.raw_items():
+        found.setdefault(key.lower(), str(value))
+    return found
+
+
+def decode_header_value(value: str) -> str:
+    """Unfold, decode RFC 2047 encoded-words and stray 8-bit bytes; never raise."""
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        # Raw 8-bit bytes in a header (non-compliant clients): the parser kept them
+        # as surrogates; decode them as a client would.
+        value = decode_bytes(value.encode("ascii", "surrogateescape"), None)
+    if "=?" in value:
         with contextlib.suppress(Exception):  # a broken encoded-word stays as it came
-            text = str(make_header(decode_header(text)))
-    return " ".join(text.split())
+            value = str(make_header(decode_header(value)))
+    return " ".join(value.split())
+
+
+def _header(msg: Message, name: str) -> str:
+    return decode_header_value(_raw_headers(msg).get(name, ""))
 
 
 def _message_ids(value: str) -> list[str]:
@@ -157,7 +162,7 @@ def _part_text(part: Message) -> str:
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("content-disposition") or "").split(";")[0].strip().lower()
+    disposition = str(part.get("content-disposition") or "").split(";")[0].strip().lower()
     return disposition == "attachment" or (part.get_filename() is not None and disposition != "inline")
 
 
@@ -168,7 +173,7 @@ def _attachment(part: Message) -> Attachment:
     except Exception:
         size = 0
     try:
-        name = part.get_filename() or ""
+        name = decode_header_value(part.get_filename() or "")
     except Exception:
         name = ""
     return Attachment(filename=name or "(no name)", content_type=part.get_content_type(), size=size)
@@ -185,7 +190,7 @@ def _walk(
         if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
             # Within a delivery report, the returned original's headers (RFC 3464 s. 2).
             inner = part.get_payload()
-            if isinstance(inner, list) and inner:
+            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
                 bounced.extend(_message_ids(_header(inner[0], "message-id")))
             else:
                 text = _part_text(part)
@@ -206,18 +211,39 @@ def _walk(
             attachments.append(_attachment(part))
 
 
+_PEEK_MSGID = re.compile(rb"^message-id:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)
+
+
+def peek_message_id(raw: bytes) -> str | None:
+    """The Message-ID read straight from the header bytes, for batch look-ups.
+
+    A hint only (a folded or odd header is missed): the pipeline still decides on
+    the parsed value, and asks the store itself for any key this did not find.
+    """
+    head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+    found = _PEEK_MSGID.search(head)
+    return found.group(1).decode("ascii", "replace") if found else None
+
+
 def parse_message(raw: bytes) -> ParsedMessage:
     """Parse *raw* mail; raise MessageError only if nothing usable can be read."""
     if not raw or not raw.strip():
         raise MessageError("empty message")
     try:
-        msg = email.message_from_bytes(raw, policy=email.policy.default)
+        # compat32 leaves header values as text, which we decode leniently ourselves;
+        # policy.default would parse every header it is asked for, and raise on some.
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
     except Exception as exc:  # the stdlib parser is lenient; this is truly unreadable mail
         raise MessageError(f"unparseable message: {type(exc).__name__}") from exc
 
-    headers = {name: _header(msg, name) for name in _KEPT_HEADERS}
-    from_name, from_address = parseaddr(_header(msg, "from"))
-    to_addresses = [a for _, a in getaddresses([_header(msg, "to"), _header(msg, "cc")]) if a]
+    raw_headers = _raw_headers(msg)
+
+    def header(name: str) -> str:
+        return decode_header_value(raw_headers.get(name, ""))
+
+    headers = {name: header(name) for name in _KEPT_HEADERS if name in raw_headers}
+    from_name, from_address = parseaddr(header("from"))
+    to_addresses = [a for _, a in getaddresses([header("to"), header("cc")]) if a]
 
     texts: list[str] = []
     htmls: list[str] = []
@@ -241,20 +267,21 @@ def parse_message(raw: bytes) -> ParsedMessage:
 
     report_type = None
     if msg.get_content_type() == "multipart/report":
-        report_type = (msg.get_param("report-type") or "").lower() or "unknown"  # type: ignore[union-attr]
+        param = msg.get_param("report-type")
+        report_type = (param if isinstance(param, str) else "").lower() or "unknown"
 
-    message_ids = _message_ids(_header(msg, "message-id"))
+    message_ids = _message_ids(header("message-id"))
     return ParsedMessage(
         message_id=message_ids[0] if message_ids else None,
-        subject=_header(msg, "subject"),
+        subject=header("subject"),
         from_name=from_name,
         # The From address, never Reply-To: the verification code must reach the
         # mailbox the request claims to come from, or a forger could set Reply-To
         # to themselves and receive it.
         from_address=from_address.strip().lower(),
         to_addresses=[a.lower() for a in to_addresses],
-        in_reply_to=_message_ids(_header(msg, "in-reply-to")),
-        references=_message_ids(_header(msg, "references")),
+        in_reply_to=_message_ids(header("in-reply-to")),
+        references=_message_ids(header("references")),
         headers=headers,
         text=text,
         new_text=extract_new_text(text),

@@ -11,12 +11,15 @@ from __future__ import annotations
 import hashlib
 import json
 import traceback
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from email.message import Message
 from enum import StrEnum
 from typing import Protocol
 
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -27,13 +30,13 @@ from intake_bot.classifiers import (
     detect_language,
     screen_automated,
 )
-from intake_bot.config import OrganizationSettings, Settings
+from intake_bot.config import OrganizationSettings, Settings, code_key
 from intake_bot.deadlines import compute_due_date
 from intake_bot.errors import Drop, MessageError, TransientError
-from intake_bot.parsing import ParsedMessage, parse_message
+from intake_bot.parsing import ParsedMessage, parse_message, peek_message_id
 from intake_bot.privacy import event, fingerprint, hash_code, new_code
-from intake_bot.responders.compose import compose_acknowledgement
-from intake_bot.store import OutboxMessage, ReceivedMessage, Store, Ticket
+from intake_bot.responders.compose import as_smtp_bytes, compose_acknowledgement
+from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Store, Ticket
 
 
 class Status(StrEnum):
@@ -78,7 +81,14 @@ class Intake:
     drop_reason: str = ""
     outcome: Outcome | None = None
     ticket_ref: str | None = None
+    ticket_id: int | None = None
+    thread_intake: Intake | None = None  # a reply to a message of the same, unwritten batch
     trail: list[str] = field(default_factory=list)
+
+    @property
+    def joins(self) -> bool:
+        """A follow-up in an existing thread rather than a new request."""
+        return self.thread is not None or self.thread_intake is not None
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,58 @@ class Context:
     settings: Settings
     store: Store
     now: Callable[[], datetime] = lambda: datetime.now(UTC)
+    code_key: bytes = field(default=b"", repr=False)
+    # The batch being processed and not yet written: steps must see it as the store would.
+    pending: dict[str, Intake] = field(default_factory=dict)
+    pending_replies: Counter[str] = field(default_factory=Counter)
+    # Read once per batch instead of once per message.
+    checked_keys: set[str] = field(default_factory=set)
+    known_keys: set[str] = field(default_factory=set)
+    recent_replies: Counter[str] = field(default_factory=Counter)
+
+    def start_batch(self, mailbox: str = "", raws: Sequence[tuple[str, bytes]] = ()) -> None:
+        """Forget the last batch; look up in one go what the next one will ask the store."""
+        for container in (
+            self.pending,
+            self.pending_replies,
+            self.checked_keys,
+            self.known_keys,
+            self.recent_replies,
+        ):
+            container.clear()
+        if not raws:
+            return
+        source_keys = [key for key, _ in raws]
+        message_ids = [mid for _, raw in raws if (mid := peek_message_id(raw))]
+        self.known_keys.update(self.store.known_keys(mailbox, source_keys, message_ids))
+        self.checked_keys.update([*source_keys, *message_ids])
+        self.recent_replies.update(self.store.recent_reply_counts(self.now() - timedelta(days=1)))
+
+    def is_known(self, mailbox: str, source_key: str, message_key: str) -> bool:
+        if source_key in self.pending or message_key in self.pending:
+            return True
+        if source_key in self.known_keys or message_key in self.known_keys:
+            return True
+        if source_key in self.checked_keys and message_key in self.checked_keys:
+            return False
+        return self.store.is_known_message(mailbox, source_key, message_key)
+
+    def replies_today(self, address: str) -> int:
+        if not self.checked_keys:  # no batch look-up was made: ask the store
+            since = self.now() - timedelta(days=1)
+            return self.store.recent_reply_counts(since)[address] + self.pending_replies[address]
+        return self.recent_replies[address] + self.pending_replies[address]
+
+    def hold(self, intake: Intake) -> None:
+        if not intake.duplicate:
+            self.pending[intake.source_key] = intake
+            self.pending[intake.message_key] = intake
+        if intake.wants_reply and intake.parsed is not None:
+            self.pending_replies[intake.parsed.from_address] += 1
+
+    def __post_init__(self) -> None:
+        if not self.code_key:
+            object.__setattr__(self, "code_key", code_key(self.settings))
 
 
 class Step(Protocol):
@@ -131,7 +193,7 @@ def parse(intake: Intake, context: Context) -> None:
 
 @step("dedupe")
 def dedupe(intake: Intake, context: Context) -> None:
-    if context.store.is_known_message(intake.mailbox, intake.source_key, intake.message_key):
+    if context.is_known(intake.mailbox, intake.source_key, intake.message_key):
         intake.duplicate = True
         raise Drop("already taken")
 
@@ -158,6 +220,12 @@ def find_thread(intake: Intake, context: Context) -> None:
     parsed = intake.parsed
     if parsed is None:
         return
+    earlier = next((context.pending[mid] for mid in parsed.thread_ids if mid in context.pending), None)
+    if earlier is not None and earlier.outcome is Outcome.DONE:
+        intake.thread_intake = earlier.thread_intake or earlier
+        intake.thread = earlier.thread
+        intake.trail.append("find-thread: follow-up to a message taken in the same batch")
+        return
     intake.thread = context.store.find_thread_ticket(intake.org.id, parsed.thread_ids, parsed.subject)
     if intake.thread is not None:
         intake.trail.append(f"find-thread: follow-up in the thread of {intake.thread.ref}")
@@ -170,8 +238,9 @@ def detect(intake: Intake, context: Context) -> None:
     guess = detect_language(text)
     if guess.lang is not None:
         intake.lang, intake.lang_method = guess.lang, f"{guess.method} {guess.confidence:.2f}"
-    elif intake.thread is not None:
-        intake.lang, intake.lang_method = intake.thread.lang, "the thread's language"
+    elif intake.thread is not None or intake.thread_intake is not None:
+        earlier = intake.thread.lang if intake.thread else intake.thread_intake.lang  # type: ignore[union-attr]
+        intake.lang, intake.lang_method = earlier, "the thread's language"
     else:
         intake.lang, intake.lang_method = intake.org.default_language, "the organisation's default"
     intake.trail.append(f"detect-language: {intake.lang} ({intake.lang_method})")
@@ -195,8 +264,9 @@ def classify(intake: Intake, context: Context) -> None:
 
 @step("open-ticket")
 def open_ticket(intake: Intake, context: Context) -> None:
-    if intake.thread is not None:
-        intake.trail.append(f"open-ticket: joined {intake.thread.ref}")
+    if intake.joins:
+        joined = intake.thread.ref if intake.thread else "the ticket of an earlier message in this batch"
+        intake.trail.append(f"open-ticket: joined {joined}")
         return
     labels = intake.classification.labels if intake.classification else []
     if intake.triage_reason is None and not labels:
@@ -209,7 +279,7 @@ def open_ticket(intake: Intake, context: Context) -> None:
 
 @step("queue-reply")
 def queue_reply(intake: Intake, context: Context) -> None:
-    if intake.thread is not None:
+    if intake.joins:
         intake.no_reply_reason = "follow-up in an existing thread"
     elif intake.triage_reason is not None:
         intake.no_reply_reason = "left for an officer (needs triage)"
@@ -217,8 +287,7 @@ def queue_reply(intake: Intake, context: Context) -> None:
         intake.no_reply_reason = "no usable sender address"
     else:
         cap = context.settings.intake.max_replies_per_address_per_day
-        since = context.now() - timedelta(days=1)
-        if context.store.count_recent_replies(intake.parsed.from_address, since) >= cap:
+        if context.replies_today(intake.parsed.from_address) >= cap:
             intake.no_reply_reason = f"reply cap reached ({cap} automatic replies in 24 hours)"
         else:
             intake.wants_reply = True
@@ -284,156 +353,232 @@ def process(intake: Intake, steps: Sequence[Step], context: Context) -> Outcome:
     return intake.outcome
 
 
-def record(intake: Intake, context: Context) -> None:
-    """Write what the pipeline decided, all in one transaction."""
-    if intake.duplicate:
-        return
+@dataclass(frozen=True)
+class MailboxMark:
+    """How far a folder has been read; saved in the same transaction as the messages."""
+
+    key: str
+    uidvalidity: int
+    last_uid: int
+
+
+def record_batch(intakes: list[Intake], context: Context, mark: MailboxMark | None = None) -> None:
+    """Write what the pipeline decided for a batch of messages, in one transaction.
+
+    Receipts, tickets, trails, queued replies and the folder's high-water mark
+    commit together or not at all; a crash before the commit re-runs the batch.
+    If another process recorded one of the messages first, the batch is written
+    again one message at a time, and that message counts as already taken.
+    """
+    fresh = [intake for intake in intakes if not intake.duplicate]
     try:
-        _record(intake, context)
+        _write(fresh, context, mark)
     except IntegrityError:
-        # Another process recorded the same message first (unique mailbox + source key).
-        intake.duplicate, intake.outcome, intake.drop_reason = True, Outcome.DROPPED, "already taken"
+        if len(fresh) > 1:
+            for intake in fresh:
+                record_batch([intake], context)
+        else:
+            for intake in fresh:  # taken by another process (unique mailbox + source key)
+                intake.duplicate, intake.outcome, intake.drop_reason = True, Outcome.DROPPED, "already taken"
+                intake.ticket_ref, intake.wants_reply = None, False
+        if mark is not None:
+            context.store.save_mailbox_state(mark.key, mark.uidvalidity, mark.last_uid)
         return
-    if intake.ticket_ref:
-        event(
-            "message recorded",
-            ticket=intake.ticket_ref,
-            outcome=intake.outcome.value if intake.outcome else "-",
-            sender=fingerprint(intake.parsed.from_address) if intake.parsed else "-",
-        )
-
-
-def _record(intake: Intake, context: Context) -> None:
-    store, now = context.store, context.now()
-    with store.transaction() as session:
-        receipt = ReceivedMessage(
-            mailbox=intake.mailbox,
-            source_key=intake.source_key,
-            message_key=intake.message_key,
-            outcome="",
-            received_at=intake.received_at,
-            size=intake.size,
-            raw=None,
-        )
-        session.add(receipt)
-        if intake.outcome is Outcome.DROPPED:
-            receipt.outcome = "dropped"
-            _record_bounce(session, intake, now)
-            return
-        ticket = _ticket_for(session, intake, now)
-        receipt.ticket_id = ticket.id
-        receipt.outcome = "joined" if intake.thread is not None else "opened"
-        receipt.raw = intake.raw  # proof of receipt, erased with the ticket's personal data
-        if intake.thread is not None:
-            Store.add_event(
-                session,
-                ticket,
-                "follow-up",
-                f"message received {_local(intake.received_at, intake.org)} in the thread "
-                f"({intake.size} bytes)",
-                at=now,
+    for intake in fresh:
+        if intake.ticket_ref:
+            event(
+                "message recorded",
+                ticket=intake.ticket_ref,
+                outcome="joined" if intake.joins else "opened",
+                sender=fingerprint(intake.parsed.from_address) if intake.parsed else "-",
             )
-        for line in intake.trail:
-            Store.add_event(session, ticket, "intake", line, at=now)
-        if intake.wants_reply:
-            _queue_acknowledgement(session, intake, ticket, now, context.settings)
-    intake.ticket_ref = ticket.ref
 
 
-def _record_bounce(session: Session, intake: Intake, now: datetime) -> None:
-    if intake.bounce_of is None:
-        return
-    row = session.get(OutboxMessage, intake.bounce_of.id)
-    ticket = session.get(Ticket, intake.bounce_of.ticket_id)
-    if row is None or ticket is None:
-        return
-    row.status = "bounced"
-    Store.add_event(
-        session,
-        ticket,
+def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) -> None:
+    store, now = context.store, context.now()
+    opening = [i for i in intakes if i.outcome is Outcome.DONE and not i.joins]
+    with store.transaction() as session:
+        refs = _allocate_refs(session, opening)
+        rows, details, replies = [], [], []
+        for intake, ref in zip(opening, refs, strict=True):
+            row, detail, reply = _new_ticket(intake, ref, now, context)
+            rows.append(row)
+            details.append(detail)
+            replies.append(reply)
+        ids = (
+            session.execute(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows)
+            .scalars()
+            .all()
+            if rows
+            else []
+        )
+        events: list[dict[str, object]] = []
+        outbox: list[dict[str, object]] = []
+        for intake, ticket_id, row, detail, reply in zip(opening, ids, rows, details, replies, strict=True):
+            intake.ticket_id, intake.ticket_ref = ticket_id, str(row["ref"])
+            events.append(_event(ticket_id, "received", detail, now))
+            if reply is not None:
+                message, detail = reply
+                outbox.append(_outbox_row(ticket_id, "acknowledgement", str(row["requester"]), message, now))
+                events.append(_event(ticket_id, "reply-queued", detail, now))
+        joined = [i for i in intakes if i.outcome is Outcome.DONE and i.joins]
+        for intake in joined:
+            target = intake.thread_intake
+            intake.ticket_id = intake.thread.id if intake.thread else (target.ticket_id if target else None)
+            intake.ticket_ref = (
+                intake.thread.ref if intake.thread else (target.ticket_ref if target else None)
+            )
+            events.append(
+                _event(
+                    intake.ticket_id,
+                    "follow-up",
+                    f"message received {_local(intake.received_at, intake.org)} in the thread "
+                    f"({intake.size} bytes)",
+                    now,
+                )
+            )
+        if joined:
+            session.execute(
+                update(Ticket).where(Ticket.id.in_({i.ticket_id for i in joined})).values(updated_at=now)
+            )
+        for intake in intakes:
+            if intake.outcome is Outcome.DONE:
+                # The pipeline's trail is one event: what each step found, in order.
+                events.append(_event(intake.ticket_id, "intake", "\n".join(intake.trail), now))
+            elif intake.bounce_of is not None:
+                events.append(_record_bounce(session, intake, now))
+        receipts = [
+            {
+                "mailbox": i.mailbox,
+                "source_key": i.source_key,
+                "message_key": i.message_key,
+                "ticket_id": i.ticket_id,
+                "outcome": "dropped" if i.outcome is Outcome.DROPPED else ("joined" if i.joins else "opened"),
+                "received_at": i.received_at,
+                "size": i.size,
+                # The raw message is the proof of receipt; dropped mail keeps none.
+                "raw": None if i.outcome is Outcome.DROPPED else i.raw,
+            }
+            for i in intakes
+        ]
+        for table, values in ((ReceivedMessage, receipts), (Event, events), (OutboxMessage, outbox)):
+            if values:
+                session.execute(insert(table), values)
+        if mark is not None:
+            store.mark_mailbox(session, mark.key, mark.uidvalidity, mark.last_uid)
+
+
+def _allocate_refs(session: Session, opening: list[Intake]) -> list[str]:
+    """References in arrival order, counted per organisation and year, with no gaps."""
+    wanted: dict[tuple[str, str, int], int] = {}
+    for intake in opening:
+        key = (intake.org.id, intake.org.prefix, intake.received_at.astimezone(intake.org.zone).year)
+        wanted[key] = wanted.get(key, 0) + 1
+    firsts = {key: Store.reserve_refs(session, key[0], key[2], count) for key, count in wanted.items()}
+    refs = []
+    for intake in opening:
+        key = (intake.org.id, intake.org.prefix, intake.received_at.astimezone(intake.org.zone).year)
+        refs.append(f"{key[1]}-{key[2]}-{firsts[key]:04d}")
+        firsts[key] += 1
+    return refs
+
+
+def _event(ticket_id: int | None, kind: str, detail: str, now: datetime) -> dict[str, object]:
+    return {"ticket_id": ticket_id, "at": now, "actor": "intake-bot", "kind": kind, "detail": detail}
+
+
+def _outbox_row(
+    ticket_id: int, kind: str, recipient: str, message: Message, now: datetime
+) -> dict[str, object]:
+    return {
+        "ticket_id": ticket_id,
+        "kind": kind,
+        "recipient": recipient,
+        "message_id": str(message["Message-ID"]),
+        "raw": as_smtp_bytes(message),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }
+
+
+def _record_bounce(session: Session, intake: Intake, now: datetime) -> dict[str, object]:
+    bounced = intake.bounce_of
+    assert bounced is not None
+    session.execute(update(OutboxMessage).where(OutboxMessage.id == bounced.id).values(status="bounced"))
+    return _event(
+        bounced.ticket_id,
         "reply-bounced",
-        f"the {row.kind} sent as {row.message_id} bounced "
+        f"the {bounced.kind} sent as {bounced.message_id} bounced "
         f"({intake.automated.reason if intake.automated else 'bounce'}); "
         "an officer must reach the requester another way",
-        at=now,
+        now,
     )
 
 
-def _ticket_for(session: Session, intake: Intake, now: datetime) -> Ticket:
-    if intake.thread is not None:
-        ticket = session.get(Ticket, intake.thread.id)
-        assert ticket is not None
-        ticket.updated_at = now
-        return ticket
+def _new_ticket(
+    intake: Intake, ref: str, now: datetime, context: Context
+) -> tuple[dict[str, object], str, tuple[Message, str] | None]:
+    """The new ticket's row, its "received" detail and, when one is wanted, its acknowledgement."""
     parsed = intake.parsed
     org = intake.org
     due = compute_due_date(org.regime, intake.received_at, org.zone)
     labels = intake.classification.labels if intake.classification else []
-    year = intake.received_at.astimezone(org.zone).year
-    ticket = Ticket(
-        ref=Store.next_ref(session, org.id, org.prefix, year),
-        org=org.id,
-        mailbox=intake.mailbox,
-        channel="email",
-        requester=parsed.from_address if parsed else "",
-        requester_name=(parsed.from_name if parsed else "")[:200],
-        subject=(parsed.subject if parsed else "")[:500],
-        lang=intake.lang or org.default_language,
-        labels_json=json.dumps(labels),
-        status=(Status.NEEDS_TRIAGE if intake.triage_reason else Status.AWAITING_VERIFICATION).value,
-        received_at=intake.received_at,
-        due_at=due.due_at,
-        due_rule=due.rule,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(ticket)
-    session.flush()
-    Store.add_event(
-        session,
-        ticket,
-        "received",
+    lang = intake.lang or org.default_language
+    row: dict[str, object] = {
+        "ref": ref,
+        "org": org.id,
+        "mailbox": intake.mailbox,
+        "channel": "email",
+        "requester": parsed.from_address if parsed else "",
+        "requester_name": (parsed.from_name if parsed else "")[:200],
+        "subject": (parsed.subject if parsed else "")[:500],
+        "lang": lang,
+        "labels_json": json.dumps(labels),
+        "status": (Status.NEEDS_TRIAGE if intake.triage_reason else Status.AWAITING_VERIFICATION).value,
+        "received_at": intake.received_at,
+        "due_at": due.due_at,
+        "due_rule": due.rule,
+        "code_hash": None,
+        "code_expires_at": None,
+        "code_attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    detail = (
         f"received {_local(intake.received_at, org)} in {intake.mailbox} "
-        f"({intake.size} bytes); due {_local(due.due_at, org)}: {due.rule}",
-        at=now,
+        f"({intake.size} bytes); due {_local(due.due_at, org)}: {due.rule}"
     )
-    return ticket
-
-
-def _queue_acknowledgement(
-    session: Session, intake: Intake, ticket: Ticket, now: datetime, settings: Settings
-) -> None:
-    parsed = intake.parsed
-    assert parsed is not None
-    code = new_code()
-    valid_until = now + timedelta(hours=settings.intake.code_valid_hours)
-    ticket.code_hash = hash_code(code)
-    ticket.code_expires_at = valid_until
-    message = compose_acknowledgement(
-        intake.org,
-        ref=ticket.ref,
-        lang=ticket.lang,
-        to=parsed.from_address,
-        name=parsed.from_name,
-        labels=ticket.labels,
-        received_at=ticket.received_at,
-        due_at=ticket.due_at,
-        code=code,
-        code_valid_until=valid_until,
-        original_subject=parsed.subject,
-        original_message_id=parsed.message_id,
-        original_references=parsed.references,
-        now=now,
-    )
-    Store.queue_mail(session, ticket, "acknowledgement", parsed.from_address, message, now)
-    Store.add_event(
-        session,
-        ticket,
-        "reply-queued",
-        f"acknowledgement in {ticket.lang} queued as {message['Message-ID']}; "
-        f"identity code valid until {valid_until.isoformat()} (stored hashed)",
-        at=now,
-    )
+    reply = None
+    if intake.wants_reply and parsed is not None:
+        code = new_code()
+        valid_until = now + timedelta(hours=context.settings.intake.code_valid_hours)
+        row["code_hash"] = hash_code(code, context.code_key)
+        row["code_expires_at"] = valid_until
+        message = compose_acknowledgement(
+            org,
+            ref=ref,
+            lang=lang,
+            to=parsed.from_address,
+            name=parsed.from_name,
+            labels=labels,
+            received_at=intake.received_at,
+            due_at=due.due_at,
+            code=code,
+            code_valid_until=valid_until,
+            original_subject=parsed.subject,
+            original_message_id=parsed.message_id,
+            original_references=parsed.references,
+            now=now,
+        )
+        reply = (
+            message,
+            f"acknowledgement in {lang} queued as {message['Message-ID']}; "
+            f"identity code valid until {_local(valid_until, org)} (stored hashed)",
+        )
+    return row, detail, reply
 
 
 def _local(moment: datetime, org: OrganizationSettings) -> str:

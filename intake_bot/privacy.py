@@ -44,17 +44,19 @@ def new_code() -> str:
     return f"{secrets.randbelow(1_000_000):06d}"
 
 
-def hash_code(code: str, salt: bytes | None = None) -> str:
-    """Hash a verification code with scrypt and a per-code salt: ``salt$hash`` in hex.
+def hash_code(code: str, key: bytes, salt: bytes | None = None) -> str:
+    """Keyed hash of a verification code: ``hmac-sha256$salt$digest`` in hex.
 
-    A 6-digit code has only a million values, so the hash is deliberately slow;
-    attempts are also limited where codes are checked.
+    A 6-digit code has only a million values, so any unkeyed hash of it can be
+    reversed by trying them all. The key lives outside the ticket store (an
+    environment variable or a key file), so a copy of the database alone does not
+    reveal live codes; the per-code salt keeps equal codes from looking equal.
     """
     salt = salt if salt is not None else secrets.token_bytes(16)
-    digest = hashlib.scrypt(code.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return f"{salt.hex()}${digest.hex()}"
+    digest = hmac.new(key, salt + code.encode(), hashlib.sha256).hexdigest()
+    return f"hmac-sha256${salt.hex()}${digest}"
 
 
-def is_code_match(code: str, stored: str) -> bool:
-    salt_hex, _, _ = stored.partition("$")
-    return hmac.compare_digest(hash_code(code, bytes.fromhex(salt_hex)), stored)
+def is_code_match(code: str, stored: str, key: bytes) -> bool:
+    _, salt_hex, _ = stored.split("$", 2)
+    return hmac.compare_digest(hash_code(code.strip(), key, bytes.fromhex(salt_hex)), stored)

@@ -22,7 +22,7 @@ from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponen
 
 from intake_bot.config import MailboxSettings, OrganizationSettings, Settings
 from intake_bot.errors import ConfigError, TransientError
-from intake_bot.pipeline import DEFAULT_STEPS, Context, Intake, Outcome, process, record
+from intake_bot.pipeline import DEFAULT_STEPS, Context, Intake, MailboxMark, Outcome, process, record_batch
 from intake_bot.privacy import event, warn
 from intake_bot.responders.outbox import SendReport, send_pending_replies
 from intake_bot.sources import IMAP_ERRORS, FetchedMail, ImapFolder, MaildirFolder, connect_imap
@@ -47,7 +47,7 @@ class PollReport:
         self.taken += 1
         if intake.outcome is Outcome.DROPPED:
             self.dropped[intake.drop_reason] += 1
-        elif intake.thread is not None and intake.ticket_ref:
+        elif intake.joins and intake.ticket_ref:
             self.joined.append(intake.ticket_ref)
         elif intake.ticket_ref:
             (self.triage if intake.triage_reason else self.opened).append(intake.ticket_ref)
@@ -77,33 +77,56 @@ def state_key(mailbox: MailboxSettings) -> str:
     return f"{mailbox.address.lower()}/{mailbox.folder}"
 
 
-def take(mail: FetchedMail, org: OrganizationSettings, mailbox: MailboxSettings, context: Context) -> Intake:
-    """One message through the pipeline and into the store."""
-    intake = Intake(
-        org=org,
-        mailbox=mailbox.address.lower(),
-        source_key=mail.source_key,
-        raw=mail.raw,
-        received_at=mail.received_at,
-        size=mail.size,
-        truncated=mail.truncated,
-    )
-    process(intake, DEFAULT_STEPS, context)
+def take_batch(
+    mails: Iterable[FetchedMail],
+    org: OrganizationSettings,
+    mailbox: MailboxSettings,
+    context: Context,
+    mark: MailboxMark | None = None,
+) -> list[Intake]:
+    """A batch of messages through the pipeline, then into the store in one transaction."""
+    mails = list(mails)
+    context.start_batch(mailbox.address.lower(), [(mail.source_key, mail.raw) for mail in mails])
+    intakes = []
+    for mail in mails:
+        intake = Intake(
+            org=org,
+            mailbox=mailbox.address.lower(),
+            source_key=mail.source_key,
+            raw=mail.raw,
+            received_at=mail.received_at,
+            size=mail.size,
+            truncated=mail.truncated,
+        )
+        process(intake, DEFAULT_STEPS, context)
+        context.hold(intake)
+        intakes.append(intake)
     try:
-        record(intake, context)
+        record_batch(intakes, context, mark)
     except TransientError:
         raise
     except Exception as exc:
-        # Keep the message as a bare ticket for a human, without a reply: it is
-        # neither lost nor retried forever.
         warn("record failed", error=type(exc).__name__)
-        intake.trail.append(f"record: failed ({type(exc).__name__}); kept for an officer, no reply sent")
-        intake.triage_reason = f"recording failed ({type(exc).__name__})"
-        intake.wants_reply, intake.thread = False, None
-        if intake.outcome is Outcome.DROPPED and not intake.duplicate:
-            intake.outcome = Outcome.DONE
-        record(intake, context)
-    return intake
+        for intake in intakes:
+            _shunt(intake, context, exc)
+        if mark is not None:
+            context.store.save_mailbox_state(mark.key, mark.uidvalidity, mark.last_uid)
+    finally:
+        context.start_batch()
+    return intakes
+
+
+def _shunt(intake: Intake, context: Context, exc: Exception) -> None:
+    """Keep one message as a bare ticket for a human, without a reply: neither lost nor
+    retried forever."""
+    if intake.duplicate or intake.ticket_ref:
+        return
+    intake.trail.append(f"record: failed ({type(exc).__name__}); kept for an officer, no reply sent")
+    intake.triage_reason = f"recording failed ({type(exc).__name__})"
+    intake.wants_reply, intake.thread, intake.thread_intake = False, None, None
+    intake.outcome = Outcome.DONE
+    context.start_batch()
+    record_batch([intake], context)
 
 
 def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
@@ -126,12 +149,13 @@ def poll_folder(
             warn("uidvalidity changed", mailbox=key, old=known_validity, new=folder.uidvalidity)
         last_uid = 0
     for batch in _chunks(folder.uids_after(last_uid), intake_settings.batch_size):
-        try:
-            for mail in folder.fetch(batch, intake_settings.max_message_bytes):
-                report.add(take(mail, org, mailbox, context))
-                last_uid = max(last_uid, mail.uid)
-        finally:
-            store.save_mailbox_state(key, folder.uidvalidity, last_uid)
+        fetched = list(folder.fetch(batch, intake_settings.max_message_bytes))
+        if not fetched:
+            continue
+        high = max(mail.uid for mail in fetched)
+        intakes = take_batch(fetched, org, mailbox, context, MailboxMark(key, folder.uidvalidity, high))
+        for intake in intakes:
+            report.add(intake)
     return report
 
 
@@ -151,8 +175,11 @@ def poll_maildir(org: OrganizationSettings, mailbox: MailboxSettings, context: C
     folder = MaildirFolder(context.settings.resolve_path(mailbox.maildir))
     report = PollReport(mailbox.address)
     known = context.store.known_source_keys(mailbox.address.lower())
-    for mail in folder.fetch_new(known, context.settings.intake.max_message_bytes):
-        report.add(take(mail, org, mailbox, context))
+    waiting = list(folder.fetch_new(known, context.settings.intake.max_message_bytes))
+    size = context.settings.intake.batch_size
+    for start in range(0, len(waiting), size):
+        for intake in take_batch(waiting[start : start + size], org, mailbox, context):
+            report.add(intake)
     return report
 
 
@@ -229,7 +256,7 @@ def watch_imap(
         wait=wait_exponential_jitter(initial=1, max=300),
         retry=retry_if_exception_type((TransientError, ConfigError, *IMAP_ERRORS)),
         stop=lambda _state: stop.is_set(),
-        sleep=stop.wait,
+        sleep=_sleep_unless_stopped(stop),
         before_sleep=lambda state: warn(
             "mailbox reconnecting",
             mailbox=state_key(mailbox),
@@ -239,6 +266,15 @@ def watch_imap(
     )
     with contextlib.suppress(RetryError):  # stopped while waiting to reconnect
         retrying(_watch_connected, org, mailbox, context, stop, on_reply_queued)
+
+
+def _sleep_unless_stopped(stop: threading.Event) -> Callable[[float], None]:
+    """A sleep for tenacity's backoff that SIGTERM cuts short."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
 
 
 def _watch_connected(

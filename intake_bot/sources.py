@@ -141,7 +141,8 @@ class MaildirFolder:
             )
 
     def _path(self, key: str) -> Path:
-        return self.path / self.box._lookup(key)
+        # The stdlib keeps no public key-to-path API; _lookup has been there since Python 2.5.
+        return self.path / str(self.box._lookup(key))  # type: ignore[attr-defined]
 
     def _delivered_at(self, key: str) -> float:
         try:

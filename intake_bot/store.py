@@ -8,13 +8,12 @@ one transaction, so a crash leaves either all of it or none.
 
 from __future__ import annotations
 
-import email.policy
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +31,11 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
-    or_,
     select,
     update,
 )
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import (
     DeclarativeBase,
     Mapped,
@@ -246,16 +244,15 @@ class Store:
     # --- reading -------------------------------------------------------------
 
     def is_known_message(self, mailbox: str, source_key: str, message_key: str) -> bool:
-        with self.sessions() as session:
-            found = session.scalar(
-                select(ReceivedMessage.id)
-                .where(ReceivedMessage.mailbox == mailbox)
-                .where(
-                    or_(ReceivedMessage.source_key == source_key, ReceivedMessage.message_key == message_key)
-                )
-                .limit(1)
+        """Taken before, by its place in the mailbox or by its Message-ID."""
+        with self.engine.connect() as connection:
+            query = select(ReceivedMessage.id).where(ReceivedMessage.mailbox == mailbox)
+            by_place = connection.scalar(query.where(ReceivedMessage.source_key == source_key).limit(1))
+            return (
+                by_place is not None
+                or connection.scalar(query.where(ReceivedMessage.message_key == message_key).limit(1))
+                is not None
             )
-            return found is not None
 
     def known_source_keys(self, mailbox: str) -> set[str]:
         with self.sessions() as session:
@@ -268,17 +265,6 @@ class Store:
         with self.sessions() as session:
             state = session.get(MailboxState, mailbox)
             return (state.uidvalidity, state.last_uid) if state else (None, 0)
-
-    def save_mailbox_state(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
-        with self.transaction() as session:
-            state = session.get(MailboxState, mailbox)
-            now = datetime.now(UTC)
-            if state is None:
-                session.add(
-                    MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now)
-                )
-            else:
-                state.uidvalidity, state.last_uid, state.updated_at = uidvalidity, last_uid, now
 
     def find_thread_ticket(self, org: str, message_ids: list[str], subject: str) -> Ticket | None:
         """The ticket a reply belongs to: by the bot's or the requester's Message-IDs, or the ref."""
@@ -310,16 +296,33 @@ class Store:
                 select(OutboxMessage).where(OutboxMessage.message_id.in_(message_ids)).limit(1)
             )
 
-    def count_recent_replies(self, recipient: str, since: datetime) -> int:
-        with self.sessions() as session:
-            return (
-                session.scalar(
-                    select(func.count(OutboxMessage.id))
-                    .where(OutboxMessage.recipient == recipient)
-                    .where(OutboxMessage.created_at >= since)
-                )
-                or 0
+    def recent_reply_counts(self, since: datetime) -> Counter[str]:
+        """Automatic replies per recipient since *since*, for the per-address cap."""
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(OutboxMessage.recipient, func.count(OutboxMessage.id))
+                .where(OutboxMessage.created_at >= since)
+                .group_by(OutboxMessage.recipient)
             )
+            return Counter({recipient: count for recipient, count in rows})
+
+    def known_keys(self, mailbox: str, source_keys: list[str], message_keys: list[str]) -> set[str]:
+        """Which of these source keys and Message-IDs this mailbox has taken before."""
+        found: set[str] = set()
+        with self.engine.connect() as connection:
+            for column, keys in (
+                (ReceivedMessage.source_key, source_keys),
+                (ReceivedMessage.message_key, message_keys),
+            ):
+                for start in range(0, len(keys), 500):
+                    found.update(
+                        connection.scalars(
+                            select(column)
+                            .where(ReceivedMessage.mailbox == mailbox)
+                            .where(column.in_(keys[start : start + 500]))
+                        )
+                    )
+        return found
 
     def list_tickets(self, *, status: str | None = None, org: str | None = None) -> list[Ticket]:
         with self.sessions() as session:
@@ -350,19 +353,35 @@ class Store:
     # --- writing -------------------------------------------------------------
 
     @staticmethod
-    def next_ref(session: Session, org: str, prefix: str, year: int) -> str:
-        """Allocate the next reference inside the caller's transaction (no gaps on rollback)."""
+    def reserve_refs(session: Session, org: str, year: int, count: int) -> int:
+        """Reserve *count* reference numbers inside the caller's transaction; return the first.
+
+        The counter row is locked (FOR UPDATE on PostgreSQL; SQLite locks the whole
+        database for the writer), so two processes never share a number, and a
+        rolled-back transaction leaves no gap.
+        """
         counter = session.get(RefCounter, (org, year), with_for_update=True)
         if counter is None:
             counter = RefCounter(org=org, year=year, last=0)
             session.add(counter)
-            try:
-                session.flush()
-            except IntegrityError:  # another process created it first
-                session.rollback()
-                raise TransientError("reference counter created concurrently; retry") from None
-        counter.last += 1
-        return f"{prefix}-{year}-{counter.last:04d}"
+            session.flush()  # a concurrent creator makes this an IntegrityError: the batch is retried
+        first = counter.last + 1
+        counter.last += count
+        return first
+
+    def mark_mailbox(self, session: Session, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+        state = session.get(MailboxState, mailbox)
+        now = datetime.now(UTC)
+        if state is None:
+            session.add(
+                MailboxState(mailbox=mailbox, uidvalidity=uidvalidity, last_uid=last_uid, updated_at=now)
+            )
+        else:
+            state.uidvalidity, state.last_uid, state.updated_at = uidvalidity, last_uid, now
+
+    def save_mailbox_state(self, mailbox: str, uidvalidity: int, last_uid: int) -> None:
+        with self.transaction() as session:
+            self.mark_mailbox(session, mailbox, uidvalidity, last_uid)
 
     @staticmethod
     def add_event(
@@ -376,24 +395,6 @@ class Store:
         session.add(
             Event(ticket_id=ticket.id, at=at or datetime.now(UTC), actor=actor, kind=kind, detail=detail)
         )
-
-    @staticmethod
-    def queue_mail(
-        session: Session, ticket: Ticket, kind: str, recipient: str, message: EmailMessage, now: datetime
-    ) -> OutboxMessage:
-        row = OutboxMessage(
-            ticket_id=ticket.id,
-            kind=kind,
-            recipient=recipient,
-            message_id=str(message["Message-ID"]),
-            raw=message.as_bytes(policy=email.policy.SMTP),  # CRLF line ends, as SMTP wants
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-        session.add(row)
-        return row
 
     def due_outbox(self, now: datetime, limit: int = 100) -> list[int]:
         """Ids of the rows due for sending, oldest first."""

@@ -123,5 +123,7 @@ def ticket_text(
             lines.append(f"    {o.kind}: {o.status}{when} (attempts {o.attempts})")
     lines.append("  audit trail")
     for e in events:
-        lines.append(f"    {e.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {e.actor}  {e.kind}: {e.detail}")
+        first, *rest = e.detail.split("\n")
+        lines.append(f"    {e.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {e.actor}  {e.kind}: {first}")
+        lines.extend(f"{'':>34}{line}" for line in rest)
     return "\n".join(lines)

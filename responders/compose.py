@@ -7,9 +7,13 @@ the ticket ref in its subject, and is marked ``Auto-Submitted: auto-replied``
 
 from __future__ import annotations
 
+import email.policy
 from datetime import date, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -99,7 +103,7 @@ def reply_subject(original: str, text: str) -> str:
     return f"{text} (Re: {original})" if original else text
 
 
-def thread_headers(message: EmailMessage, message_id: str | None, references: list[str]) -> None:
+def thread_headers(message: Message, message_id: str | None, references: list[str]) -> None:
     """In-Reply-To and References per RFC 5322 s. 3.6.4."""
     if message_id:
         message["In-Reply-To"] = message_id
@@ -107,13 +111,24 @@ def thread_headers(message: EmailMessage, message_id: str | None, references: li
         message["References"] = " ".join(dict.fromkeys(chain))
 
 
+_SMTP_BYTES = email.policy.compat32.clone(linesep="\r\n")
+_UTF8_QP = Charset("utf-8")
+_UTF8_QP.body_encoding = QP  # readable in any client, 7-bit safe for any relay
+
+
+def _address(value: str) -> str:
+    name, addr = parseaddr(value)
+    return formataddr((name, addr), charset="utf-8")
+
+
 def new_message(
     org: OrganizationSettings, to: str, subject: str, body: str, *, now: datetime, ref: str
-) -> EmailMessage:
-    message = EmailMessage()
-    message["From"] = org.reply_from
-    message["To"] = to
-    message["Subject"] = subject
+) -> Message:
+    """A plain-text reply, built with the compat32 API: as correct, and several times faster."""
+    message = MIMEText(body, "plain", _UTF8_QP)  # type: ignore[arg-type]
+    message["From"] = _address(org.reply_from)
+    message["To"] = _address(to)
+    message["Subject"] = subject if subject.isascii() else Header(subject, "utf-8").encode()
     message["Date"] = format_datetime(now)
     domain = parseaddr(org.reply_from)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(idstring="intake", domain=domain)
@@ -121,8 +136,12 @@ def new_message(
     # Asks Exchange and Outlook not to send their own out-of-office back to us.
     message["X-Auto-Response-Suppress"] = "All"
     message["X-Intake-Bot-Ref"] = ref
-    message.set_content(body, cte="quoted-printable")
     return message
+
+
+def as_smtp_bytes(message: Message) -> bytes:
+    """The message as SMTP wants it: CRLF line ends, 7-bit headers."""
+    return message.as_bytes(policy=_SMTP_BYTES)
 
 
 def compose_acknowledgement(
@@ -141,7 +160,7 @@ def compose_acknowledgement(
     original_message_id: str | None,
     original_references: list[str],
     now: datetime,
-) -> EmailMessage:
+) -> Message:
     """The acknowledgement: ref, legal due date and the one-time identity code."""
     zone = org.zone
     body = render(

@@ -41,11 +41,11 @@ CRASHER = textwrap.dedent("""
         assert len(steps) == len(pipeline.DEFAULT_STEPS) + 1, "unknown step " + wanted
         pipeline.DEFAULT_STEPS = tuple(steps)
     elif point == "after-record":
-        original_record = pipeline.record
-        def record_then_die(intake, context):
-            original_record(intake, context)
+        original_record = pipeline.record_batch
+        def record_then_die(*args):
+            original_record(*args)
             die()
-        pipeline.record = record_then_die
+        pipeline.record_batch = record_then_die
     elif point == "after-smtp-accepted":
         original_send = outbox.SmtpRelay.send
         def send_then_die(self, raw, sender, recipient):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from intake_bot.privacy import is_code_match
 from intake_bot.relay import SmtpSink
 from intake_bot.service import poll_once
 from intake_bot.store import Store
@@ -66,6 +67,12 @@ def test_request_becomes_ticket_and_threaded_french_reply(
     code = [w for w in body.split() if w.isdigit() and len(w) == 6]
     assert len(code) == 1
     assert code[0] not in (ticket.code_hash or "")  # stored hashed, never in clear
+    key_file = tmp_path / "intake-bot.secret"  # the embedded default keeps the key beside the config
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert is_code_match(code[0], ticket.code_hash or "", key_file.read_bytes())
+    assert not is_code_match(
+        f"{(int(code[0]) + 1) % 1_000_000:06d}", ticket.code_hash or "", key_file.read_bytes()
+    )
     assert "décembre" in body or "janvier" in body or "novembre" in body  # legal date in words
 
 
