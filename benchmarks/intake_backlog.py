@@ -182,8 +182,9 @@ def latency(dovecot: Dovecot, root: Path, count: int, store_kind: str) -> list[f
         time.sleep(2)  # let the watcher log in and enter IDLE
         samples = []
         for index in range(count):
-            raw = make_message(index * len(BODIES), address)  # always the French deletion request
-            raw = raw.replace(b"bench-", f"lat{index}-".encode()).replace(b"person", f"lat{index}x".encode())
+            # The French deletion request (index 0 of BODIES), from a new sender each time.
+            raw = make_message(0, address)
+            raw = raw.replace(b"bench-0", f"lat-{index}".encode()).replace(b"person0", f"lat{index}".encode())
             before = len(sink.deliveries)
             started = time.perf_counter()
             dovecot.deliver(address, raw)

@@ -12,6 +12,7 @@ import secrets
 import tomllib
 from email.headerregistry import Address
 from email.utils import parseaddr
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -216,7 +217,7 @@ class Settings(BaseModel):
                 return org
         raise KeyError(org_id)
 
-    @property
+    @cached_property
     def own_addresses(self) -> frozenset[str]:
         """Every address the bot sends from or reads: mail from these is never answered."""
         found = {o.reply_address for o in self.organizations}

@@ -467,6 +467,9 @@ class Store:
             row.last_error = error
             if status == "sent":
                 row.sent_at = now
+                # Once sent, the body (with its one-time code) is no longer needed here:
+                # keep the headers as the record of what went out, drop the rest.
+                row.raw = row.raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n(body removed after sending)\r\n"
             if retry_at is not None:
                 row.next_attempt_at = retry_at
             ticket = session.get(Ticket, row.ticket_id)

@@ -67,6 +67,9 @@ def test_request_becomes_ticket_and_threaded_french_reply(
     code = [w for w in body.split() if w.isdigit() and len(w) == 6]
     assert len(code) == 1
     assert code[0] not in (ticket.code_hash or "")  # stored hashed, never in clear
+    _, _, outbox = store.get_ticket(ticket.ref)  # type: ignore[misc]
+    assert code[0].encode() not in outbox[0].raw  # the sent body is not kept with its code
+    assert ticket.ref.encode() in outbox[0].raw  # the headers are, as the record of what went out
     key_file = tmp_path / "intake-bot.secret"  # the embedded default keeps the key beside the config
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert is_code_match(code[0], ticket.code_hash or "", key_file.read_bytes())
@@ -486,3 +489,32 @@ def test_two_organisations_each_in_their_language(
     assert omnitech.address in replies["dan@example.net"]["From"]
     assert "Hello" in replies["dan@example.net"].get_body(("plain",)).get_content()
     assert "Bonjour" in replies["marie@example.com"].get_body(("plain",)).get_content()
+
+
+def test_same_batch_duplicate_and_follow_up(
+    opms: Org, smtp_sink: SmtpSink, store_url: str, store: Store, tmp_path: Path
+) -> None:
+    """Within one batch, a second copy of a message is dropped and a reply to an earlier
+    message of the batch joins its ticket, exactly as across batches."""
+    settings = settings_for([opms], smtp_sink.port, store_url, tmp_path)
+    original = FRENCH_DELETION.format(to=opms.address, n="batch")
+    opms.deliver(original)
+    opms.deliver(original)  # delivered twice (a second MX, a resend by the client)
+    opms.deliver(f"""\
+        From: Marie Tremblay <marie@example.com>
+        To: {opms.address}
+        Subject: Re: Suppression de mes données
+        Message-ID: <batch-followup@example.com>
+        In-Reply-To: <del-batch@example.com>
+
+        ok
+        """)
+    report = poll_once(settings, store).reports[0]
+    assert report.taken == 3
+    assert report.dropped == {"already taken": 1}
+    [ticket] = store.list_tickets()
+    assert report.opened == [ticket.ref] and report.joined == [ticket.ref]
+    assert ticket.lang == "fr"
+    _, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
+    assert [e.kind for e in events].count("follow-up") == 1
+    assert len(smtp_sink.wait_for(2, timeout=1)) == 1
