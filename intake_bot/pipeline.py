@@ -19,7 +19,7 @@ from email.message import Message
 from enum import StrEnum
 from typing import Protocol
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
@@ -405,13 +405,14 @@ def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) ->
             rows.append(row)
             details.append(detail)
             replies.append(reply)
-        ids = (
-            session.execute(insert(Ticket).returning(Ticket.id, sort_by_parameter_order=True), rows)
-            .scalars()
-            .all()
-            if rows
-            else []
-        )
+        ids: list[int] = []
+        if rows:
+            # A plain executemany, then the ids by ref: ordered RETURNING would make
+            # PostgreSQL insert row by row.
+            session.execute(insert(Ticket), rows)
+            found = session.execute(select(Ticket.ref, Ticket.id).where(Ticket.ref.in_(refs)))
+            by_ref = {ref: ticket_id for ref, ticket_id in found}
+            ids = [by_ref[ref] for ref in refs]
         events: list[dict[str, object]] = []
         outbox: list[dict[str, object]] = []
         for intake, ticket_id, row, detail, reply in zip(opening, ids, rows, details, replies, strict=True):
