@@ -21,6 +21,7 @@ import argparse
 import email
 import email.policy
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -31,6 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import sqlalchemy
 from imapclient import IMAPClient
 
 from intake_bot.config import parse_settings
@@ -153,19 +155,24 @@ def intake(settings, store_url: str) -> tuple[float, int, float, int]:  # type: 
     return took, report.taken, send_took, len(sent.sent)
 
 
+POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432"
+CREATED_DATABASES: list[str] = []
+
+
+def _postgres(statement: str) -> None:
+    admin = sqlalchemy.create_engine(f"{POSTGRES}/test", isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sqlalchemy.text(statement))
+    admin.dispose()
+
+
 def fresh_store_url(kind: str, root: Path, label: str) -> str:
     if kind == "sqlite":
         return f"sqlite:///{root / f'{label}.db'}"
-    import sqlalchemy
-
-    admin = sqlalchemy.create_engine(
-        "postgresql+psycopg://postgres@127.0.0.1:5432/test", isolation_level="AUTOCOMMIT"
-    )
     name = f"intake_bench_{label}_{int(time.time() * 1000)}"
-    with admin.connect() as connection:
-        connection.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    _postgres(f'CREATE DATABASE "{name}"')
+    CREATED_DATABASES.append(name)
+    return f"{POSTGRES}/{name}"
 
 
 def latency(dovecot: Dovecot, root: Path, count: int, store_kind: str) -> list[float]:
@@ -273,6 +280,9 @@ def main() -> int:
                 f"p50 {statistics.median(samples):.3f} s, p95 {p95:.3f} s, max {samples[-1]:.3f} s "
                 "(target p95 <= 2 s)"
             )
+    for name in CREATED_DATABASES:
+        _postgres(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    shutil.rmtree(root, ignore_errors=True)
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"intake_backlog-{args.store}.json").write_text(json.dumps(results, indent=2))

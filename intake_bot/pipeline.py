@@ -413,22 +413,39 @@ def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) ->
             found = session.execute(select(Ticket.ref, Ticket.id).where(Ticket.ref.in_(refs)))
             by_ref = {ref: ticket_id for ref, ticket_id in found}
             ids = [by_ref[ref] for ref in refs]
+        # Events in the order an auditor reads them: received, what the pipeline found,
+        # then the reply queued.
         events: list[dict[str, object]] = []
         outbox: list[dict[str, object]] = []
-        for intake, ticket_id, row, detail, reply in zip(opening, ids, rows, details, replies, strict=True):
-            intake.ticket_id, intake.ticket_ref = ticket_id, str(row["ref"])
-            events.append(_event(ticket_id, "received", detail, now))
-            if reply is not None:
-                message, detail = reply
-                outbox.append(_outbox_row(ticket_id, "acknowledgement", str(row["requester"]), message, now))
-                events.append(_event(ticket_id, "reply-queued", detail, now))
-        joined = [i for i in intakes if i.outcome is Outcome.DONE and i.joins]
-        for intake in joined:
-            target = intake.thread_intake
-            intake.ticket_id = intake.thread.id if intake.thread else (target.ticket_id if target else None)
-            intake.ticket_ref = (
-                intake.thread.ref if intake.thread else (target.ticket_ref if target else None)
-            )
+        opened = dict(
+            zip((id(i) for i in opening), zip(ids, rows, details, replies, strict=True), strict=True)
+        )
+        joined: set[int] = set()
+        for intake in intakes:
+            if intake.outcome is not Outcome.DONE:
+                if intake.bounce_of is not None:
+                    events.append(_record_bounce(session, intake, now))
+                continue
+            trail = "\n".join(intake.trail)
+            if id(intake) in opened:
+                ticket_id, row, detail, reply = opened[id(intake)]
+                intake.ticket_id, intake.ticket_ref = ticket_id, str(row["ref"])
+                events.append(_event(ticket_id, "received", detail, now))
+                events.append(_event(ticket_id, "intake", trail, now))
+                if reply is not None:
+                    message, queued = reply
+                    outbox.append(
+                        _outbox_row(ticket_id, "acknowledgement", str(row["requester"]), message, now)
+                    )
+                    events.append(_event(ticket_id, "reply-queued", queued, now))
+                continue
+            earlier = intake.thread_intake
+            if intake.thread is not None:
+                intake.ticket_id, intake.ticket_ref = intake.thread.id, intake.thread.ref
+            elif earlier is not None:  # written above: batches keep arrival order
+                intake.ticket_id, intake.ticket_ref = earlier.ticket_id, earlier.ticket_ref
+            assert intake.ticket_id is not None
+            joined.add(intake.ticket_id)
             events.append(
                 _event(
                     intake.ticket_id,
@@ -438,16 +455,9 @@ def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) ->
                     now,
                 )
             )
+            events.append(_event(intake.ticket_id, "intake", trail, now))
         if joined:
-            session.execute(
-                update(Ticket).where(Ticket.id.in_({i.ticket_id for i in joined})).values(updated_at=now)
-            )
-        for intake in intakes:
-            if intake.outcome is Outcome.DONE:
-                # The pipeline's trail is one event: what each step found, in order.
-                events.append(_event(intake.ticket_id, "intake", "\n".join(intake.trail), now))
-            elif intake.bounce_of is not None:
-                events.append(_record_bounce(session, intake, now))
+            session.execute(update(Ticket).where(Ticket.id.in_(joined)).values(updated_at=now))
         receipts = [
             {
                 "mailbox": i.mailbox,

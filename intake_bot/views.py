@@ -77,6 +77,29 @@ def due_words(ticket: Ticket, now: datetime) -> str:
     return "due today" if left == 0 else f"{left} day(s) left"
 
 
+def reply_state(row: OutboxMessage, zone: ZoneInfo) -> str:
+    """An outbox row's state in words an officer can act on."""
+    at = row.next_attempt_at.astimezone(zone)
+    match row.status:
+        case "sent":
+            return f"sent {row.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if row.sent_at else "sent"
+        case "pending":
+            return "waiting to be sent"
+        case "sending":
+            return "being sent"
+        case "failed":
+            return (
+                f"not sent yet ({row.last_error}); next attempt {at:%Y-%m-%d %H:%M} (tried {row.attempts}x)"
+            )
+        case "bounced":
+            return "sent, then bounced: reach the requester another way"
+        case "undeliverable":
+            return f"refused by the relay ({row.last_error}): reach the requester another way"
+        case "uncertain":
+            return "the bot stopped while sending it: check whether it went out"
+    return row.status
+
+
 def tickets_table(tickets: list[Ticket], zones: dict[str, ZoneInfo], now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     rows = []
@@ -119,8 +142,7 @@ def ticket_text(
     if outbox:
         lines.append("  replies")
         for o in outbox:
-            when = f" {o.sent_at.astimezone(zone):%Y-%m-%d %H:%M}" if o.sent_at else ""
-            lines.append(f"    {o.kind}: {o.status}{when} (attempts {o.attempts})")
+            lines.append(f"    {o.kind}: {reply_state(o, zone)}")
     lines.append("  audit trail")
     for e in events:
         first, *rest = e.detail.split("\n")

@@ -518,3 +518,27 @@ def test_same_batch_duplicate_and_follow_up(
     _, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
     assert [e.kind for e in events].count("follow-up") == 1
     assert len(smtp_sink.wait_for(2, timeout=1)) == 1
+
+
+def test_a_failing_step_leaves_a_ticket_for_a_human(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug in one step (here the classifier) does not stop the mailbox nor lose the message:
+    it becomes a needs-triage ticket, with the failure on its trail, and gets no reply."""
+    import intake_bot.pipeline as pipeline
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("classifier bug")
+
+    monkeypatch.setattr(pipeline, "classify_request", broken)
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(FRENCH_DELETION.format(to=opms.address, n="shunt"))
+    report = poll_once(settings, store).reports[0]
+    assert report.triage and not report.opened
+    [ticket] = store.list_tickets()
+    assert ticket.status == "needs-triage"
+    _, events, outbox = store.get_ticket(ticket.ref)  # type: ignore[misc]
+    assert any("classify: failed (RuntimeError)" in e.detail for e in events)
+    assert outbox == [] and smtp_sink.wait_for(1, timeout=0.5) == []
+    assert poll_once(settings, store).reports[0].taken == 0  # not retried in a loop
