@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from imapclient import IMAPClient
 from tenacity import RetryError, Retrying, retry_if_exception_type, wait_exponential_jitter
 
 from intake_bot.config import MailboxSettings, OrganizationSettings, Settings
@@ -268,6 +269,16 @@ def watch_imap(
         retrying(_watch_connected, org, mailbox, context, stop, on_reply_queued)
 
 
+def _took_new_mail_notice(client: IMAPClient) -> bool:
+    """Whether an EXISTS came with an earlier command's response, and forget it.
+
+    IDLE reports only what changes after it starts (RFC 2177); a message that
+    arrived during our SEARCH or FETCH was announced then, and imaplib keeps such
+    untagged responses aside. Without this check it would wait for the next one.
+    """
+    return bool(client._imap.untagged_responses.pop("EXISTS", None))
+
+
 def _sleep_unless_stopped(stop: threading.Event) -> Callable[[float], None]:
     """A sleep for tenacity's backoff that SIGTERM cuts short."""
 
@@ -299,6 +310,8 @@ def _watch_connected(
                 stop.wait(context.settings.intake.poll_interval_seconds)
                 client.noop()
                 continue
+            if _took_new_mail_notice(client):
+                continue  # mail arrived while we were polling: poll again before idling
             client.idle()
             renew_at = datetime.now(UTC) + IDLE_RENEW
             try:

@@ -50,7 +50,7 @@ def test_run_answers_new_mail_by_idle_and_stops_on_sigterm(
         _wait_for_log(log, "mailbox watching")
         started = time.monotonic()
         opms.deliver(FRENCH_DELETION.format(to=opms.address, n="run-1"))
-        assert len(smtp_sink.wait_for(1, timeout=10)) == 1
+        assert len(smtp_sink.wait_for(1, timeout=10)) == 1, log.read_text()
         assert time.monotonic() - started < 10
 
         opms.dovecot.kick(opms.address)  # the server drops every connection of the mailbox
@@ -61,7 +61,7 @@ def test_run_answers_new_mail_by_idle_and_stops_on_sigterm(
                 "marie@example.com", "other@example.com"
             )
         )
-        assert len(smtp_sink.wait_for(2, timeout=15)) == 2
+        assert len(smtp_sink.wait_for(2, timeout=15)) == 2, log.read_text()
 
         bot.send_signal(signal.SIGTERM)
         assert bot.wait(timeout=20) == 0
@@ -74,3 +74,20 @@ def test_run_answers_new_mail_by_idle_and_stops_on_sigterm(
     assert "marie@example.com" not in text and "other@example.com" not in text  # no clear addresses
     store = Store.open(sqlite_url)
     assert len(store.list_tickets()) == 2
+
+
+def test_mail_announced_during_a_poll_is_not_left_until_the_next_idle(opms: Org) -> None:
+    """Regression (flaky `run` test): a message arriving while the watcher searched was
+    announced with the SEARCH response and never again by IDLE, so it waited 25 minutes."""
+    from intake_bot.service import _took_new_mail_notice
+
+    client = opms.dovecot.client(opms.address)
+    try:
+        client.select_folder("INBOX", readonly=True)
+        assert client.search(["ALL"]) == []
+        opms.deliver(FRENCH_DELETION.format(to=opms.address, n="race"))
+        client.search(["ALL"])  # the server announces the new message with this response
+        assert _took_new_mail_notice(client)
+        assert not _took_new_mail_notice(client)
+    finally:
+        client.logout()
