@@ -99,7 +99,8 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], log: Path, timeo
 class Dovecot:
     """A Dovecot instance of our own; users are added before or after start."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, capability: str | None = None) -> None:
+        """*capability* replaces what Dovecot advertises (e.g. to play a server without IDLE)."""
         binary = find_dovecot()
         if binary is None:
             raise RuntimeError("dovecot is not installed: apt-get install dovecot-imapd dovecot-lmtpd")
@@ -109,6 +110,7 @@ class Dovecot:
         self.lmtp_port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
         self.users: dict[str, str] = {}
+        self.capability = capability
         if os.geteuid() == 0:
             # Dovecot refuses mail access as root; mail belongs to nobody here.
             nobody = pwd.getpwnam("nobody")
@@ -131,8 +133,10 @@ class Dovecot:
         for sub in ("mail", "home"):
             os.chown(self.root / sub, self.uid, self.gid)
         conf = self.root / "dovecot.conf"
+        extra = f"imap_capability = {self.capability}\n" if self.capability else ""
         conf.write_text(
-            DOVECOT_CONF.format(
+            extra
+            + DOVECOT_CONF.format(
                 root=self.root,
                 uid=self.uid,
                 gid=self.gid,

@@ -91,3 +91,38 @@ def test_mail_announced_during_a_poll_is_not_left_until_the_next_idle(opms: Org)
         assert not _took_new_mail_notice(client)
     finally:
         client.logout()
+
+
+def test_run_polls_a_server_without_idle(
+    smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Where the server does not offer IDLE, `run` polls every poll_interval_seconds."""
+    import shutil
+    import tempfile
+    import threading
+
+    from intake_bot.service import run
+    from intake_bot.testing import Dovecot
+
+    root = Path(tempfile.mkdtemp(prefix="intake-dovecot-noidle-"))
+    caplog.set_level("INFO", logger="intake_bot")
+    try:
+        with Dovecot(root, capability="IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS") as plain:
+            org = Org(plain, "opms", "fr")
+            settings = settings_for([org], smtp_sink.port, sqlite_url, tmp_path, poll_interval_seconds=0.5)
+            store = Store.open(sqlite_url)
+            stop = threading.Event()
+            bot = threading.Thread(
+                target=run, args=(settings, store, stop), kwargs={"install_signals": False}
+            )
+            bot.start()
+            try:
+                org.deliver(FRENCH_DELETION.format(to=org.address, n="noidle"))
+                assert len(smtp_sink.wait_for(1, timeout=10)) == 1
+            finally:
+                stop.set()
+                bot.join(timeout=20)
+            assert not bot.is_alive()
+            assert "idle=False" in caplog.text
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
