@@ -13,6 +13,7 @@ import ssl
 import sys
 import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +49,16 @@ def _parser() -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="take everything pending, then exit")
 
     commands.add_parser("run", help="stay up: watch mailboxes (IMAP IDLE), send replies, run schedules")
+
+    for name, what in (
+        ("reminders", "queue and send the officers' reminders due now (before each deadline, and overdue)"),
+        ("digest", "queue and send today's digest to each officer who has not had it"),
+    ):
+        notice = commands.add_parser(name, help=what)
+        notice.add_argument(
+            "--now", metavar="ISO", type=_instant, help="evaluate as of this instant (ISO 8601, with offset)"
+        )
+        notice.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing")
 
     classify = commands.add_parser("classify", help="show how the bot reads .eml files (no config needed)")
     classify.add_argument("files", nargs="+", metavar="FILE.eml", help="message files; - reads stdin")
@@ -132,9 +143,42 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return 0
         if args.command == "tickets":
             return _tickets(args, settings, store, parser)
+        if args.command in ("reminders", "digest"):
+            return _notices(args, settings, store)
     finally:
         store.close()
     raise UsageError(f"unknown command {args.command}")
+
+
+def _instant(value: str) -> datetime:
+    """--now: an ISO 8601 instant; one without an offset is taken as UTC."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {value!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _notices(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake_bot.notices import queue_digests, queue_reminders
+    from intake_bot.responders.outbox import send_pending_replies
+
+    now = args.now or datetime.now(UTC)
+    queue = queue_reminders if args.command == "reminders" else queue_digests
+    lines = queue(settings, store, now, dry_run=args.dry_run)
+    verb = "would send" if args.dry_run else "queued"
+    for line in lines:
+        print(f"{verb}: {line.org} -> {line.officer} ({line.language}): {line.what}")
+    if not lines:
+        print(f"no {args.command} due as of {now.isoformat(timespec='minutes')}")
+    if args.dry_run:
+        return 0
+    report = send_pending_replies(store, settings.smtp, now=max(now, datetime.now(UTC)))
+    print(
+        f"sent {len(report.sent)} message(s)"
+        + (f", {report.delayed} delayed (will be retried)" if report.delayed else "")
+    )
+    return 0
 
 
 def _poll(settings: Settings, store: Store, *, once: bool) -> int:

@@ -10,6 +10,7 @@ import ipaddress
 import os
 import secrets
 import tomllib
+from datetime import time
 from email.headerregistry import Address
 from email.utils import parseaddr
 from functools import cached_property
@@ -128,6 +129,15 @@ class OrganizationSettings(BaseModel):
         pattern=r"^[A-Z0-9]{2,12}$",
         description='the ticket reference prefix, e.g. "OPMS" (default: the id in capitals)',
     )
+    reminder_days: tuple[int, ...] = Field(
+        (7, 3, 1), description="days before the due date when officers are reminded, e.g. [7, 3, 1]"
+    )
+    digest_time: str = Field(
+        "08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description='local time of the daily digest, "HH:MM"'
+    )
+    digest_when_empty: bool = Field(
+        False, description="send the digest to an officer even when nothing is open"
+    )
     mailboxes: tuple[MailboxSettings, ...] = Field(
         (), description="one [[organizations.mailboxes]] table per watched mailbox"
     )
@@ -136,6 +146,13 @@ class OrganizationSettings(BaseModel):
     )
 
     _reply_from = field_validator("reply_from")(_check_address)
+
+    @field_validator("reminder_days")
+    @classmethod
+    def _positive_days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if any(day < 0 for day in value):
+            raise ValueError("reminder days count down to the due date: use 0 or more")
+        return tuple(sorted(set(value), reverse=True))
 
     @field_validator("timezone")
     @classmethod
@@ -149,6 +166,11 @@ class OrganizationSettings(BaseModel):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def digest_at(self) -> time:
+        hours, minutes = self.digest_time.split(":")
+        return time(int(hours), int(minutes))
 
     @property
     def prefix(self) -> str:

@@ -435,7 +435,7 @@ def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) ->
                 if reply is not None:
                     message, queued = reply
                     outbox.append(
-                        _outbox_row(ticket_id, "acknowledgement", str(row["requester"]), message, now)
+                        outbox_row(ticket_id, "acknowledgement", str(row["requester"]), message, now)
                     )
                     events.append(_event(ticket_id, "reply-queued", queued, now))
                 continue
@@ -498,8 +498,8 @@ def _event(ticket_id: int | None, kind: str, detail: str, now: datetime) -> dict
     return {"ticket_id": ticket_id, "at": now, "actor": "intake-bot", "kind": kind, "detail": detail}
 
 
-def _outbox_row(
-    ticket_id: int, kind: str, recipient: str, message: Message, now: datetime
+def outbox_row(
+    ticket_id: int | None, kind: str, recipient: str, message: Message, now: datetime
 ) -> dict[str, object]:
     return {
         "ticket_id": ticket_id,

@@ -31,7 +31,8 @@ from intake_bot.store import Store
 
 log = logging.getLogger("intake_bot")
 
-IDLE_RENEW = timedelta(minutes=25)  # RFC 2177: re-issue IDLE before servers' 29-minute timeout
+IDLE_RENEW = timedelta(minutes=25)
+NOTICE_INTERVAL_SECONDS = 300  # RFC 2177: re-issue IDLE before servers' 29-minute timeout
 
 
 @dataclass
@@ -367,6 +368,18 @@ def run(
             )
             thread.start()
             watchers.append(thread)
+    # Reminders and digests: their "once" lives in the store, so running the job
+    # often (and on several bot processes) is safe; a missed one goes out on return.
+    scheduler.add_job(
+        _notices_quietly,
+        "interval",
+        args=(settings, store, sender.wake),
+        seconds=NOTICE_INTERVAL_SECONDS,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        id="officer notices",
+    )
     scheduler.start()
     event("running", mailboxes=sum(1 for _ in mailboxes(settings)))
     stop.wait()
@@ -375,6 +388,19 @@ def run(
     for thread in [*watchers, sender.thread]:
         thread.join(timeout=10)
     event("stopped")
+
+
+def _notices_quietly(settings: Settings, store: Store, wake: threading.Event) -> None:
+    from intake_bot.notices import queue_digests, queue_reminders
+
+    try:
+        now = datetime.now(UTC)
+        queued = queue_reminders(settings, store, now) + queue_digests(settings, store, now, on_schedule=True)
+    except Exception as exc:
+        warn("notices failed", error=type(exc).__name__)
+        return
+    if queued:
+        wake.set()
 
 
 def _poll_quietly(

@@ -88,6 +88,7 @@ class Ticket(Base):
     code_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     code_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    assigned_to: Mapped[str | None] = mapped_column(String(320), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     events: Mapped[list[Event]] = relationship(order_by="Event.id", back_populates="ticket")
@@ -131,7 +132,7 @@ class OutboxMessage(Base):
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), index=True, nullable=True)
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(320), index=True)
     message_id: Mapped[str] = mapped_column(String(300), unique=True)
@@ -142,6 +143,24 @@ class OutboxMessage(Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Notice(Base):
+    """A notice to officers (reminder or digest), by a key that makes it once, ever.
+
+    The key is unique: two bot processes, a restart or a rerun that try to queue
+    the same reminder collide here, in the same transaction as the outbox row.
+    """
+
+    __tablename__ = "notices"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(400), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    org: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True, index=True)
+    recipient: Mapped[str] = mapped_column(String(320))
+    outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class MailboxState(Base):
@@ -168,6 +187,8 @@ REF_PATTERN = re.compile(r"\b([A-Z0-9]{2,12}-\d{4}-\d{4,})\b")
 # Outbox statuses: pending -> sending -> sent; failed waits for its next attempt;
 # undeliverable is a permanent refusal by the relay; bounced came back later.
 SENDABLE = ("pending", "failed")
+# Mail to the organisation's own officers, which the per-address reply cap does not count.
+OFFICER_NOTICES = ("reminder", "digest")
 
 
 def normalise_url(url: str) -> str:
@@ -302,6 +323,7 @@ class Store:
             rows = connection.execute(
                 select(OutboxMessage.recipient, func.count(OutboxMessage.id))
                 .where(OutboxMessage.created_at >= since)
+                .where(OutboxMessage.kind.not_in(OFFICER_NOTICES))
                 .group_by(OutboxMessage.recipient)
             )
             return Counter({recipient: count for recipient, count in rows})
@@ -435,7 +457,7 @@ class Store:
             ).all()
             for row in rows:
                 row.status = "uncertain"
-                ticket = session.get(Ticket, row.ticket_id)
+                ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
                 if ticket is not None:
                     self.add_event(
                         session,
@@ -472,7 +494,7 @@ class Store:
                 row.raw = row.raw.split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n(body removed after sending)\r\n"
             if retry_at is not None:
                 row.next_attempt_at = retry_at
-            ticket = session.get(Ticket, row.ticket_id)
+            ticket = session.get(Ticket, row.ticket_id) if row.ticket_id is not None else None
             if ticket is not None:
                 self.add_event(session, ticket, event_kind, event_detail, at=now)
 

@@ -12,11 +12,12 @@ from datetime import date, datetime
 from email.charset import BASE64, QP, Charset
 from email.header import Header
 from email.message import Message
+from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import cache
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from intake_bot.config import OrganizationSettings
 
@@ -76,12 +77,13 @@ def _environment() -> Environment:
         loader=PackageLoader("intake_bot.templates", "."),
         undefined=StrictUndefined,
         keep_trailing_newline=True,
-        autoescape=False,  # plain-text mail; nothing here is rendered as HTML
+        # Plain-text templates are not escaped; HTML ones (digests) always are.
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False, default=False),
     )
 
 
-def render(template: str, lang: str, **values: object) -> str:
-    return _environment().get_template(f"{template}.{lang}.txt").render(**values)
+def render(template: str, lang: str, *, extension: str = "txt", **values: object) -> str:
+    return _environment().get_template(f"{template}.{lang}.{extension}").render(**values)
 
 
 def format_date(value: date | datetime, lang: str) -> str:
@@ -126,17 +128,32 @@ def _address(value: str) -> str:
 
 
 def new_message(
-    org: OrganizationSettings, to: str, subject: str, body: str, *, now: datetime, ref: str
+    org: OrganizationSettings,
+    to: str,
+    subject: str,
+    body: str,
+    *,
+    now: datetime,
+    ref: str,
+    html: str | None = None,
+    auto_submitted: str = "auto-replied",
 ) -> Message:
-    """A plain-text reply, built with the compat32 API: as correct, and several times faster."""
-    message = MIMEText(body, "plain", _UTF8_QP)  # type: ignore[arg-type]
+    """A reply (or, with *html*, a text-and-HTML notice), built with the compat32 API:
+    as correct, and several times faster."""
+    message: Message = MIMEText(body, "plain", _UTF8_QP)  # type: ignore[arg-type]
+    if html is not None:
+        text_part = message
+        message = MIMEMultipart("alternative")
+        message.attach(text_part)
+        message.attach(MIMEText(html, "html", _UTF8_QP))  # type: ignore[arg-type]
     message["From"] = _address(org.reply_from)
     message["To"] = _address(to)
     message["Subject"] = subject if subject.isascii() else Header(subject, _UTF8_HEADER).encode()
     message["Date"] = format_datetime(now)
     domain = parseaddr(org.reply_from)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(idstring="intake", domain=domain)
-    message["Auto-Submitted"] = "auto-replied"
+    # RFC 3834 s. 5: "auto-replied" answers a message, "auto-generated" is a notice.
+    message["Auto-Submitted"] = auto_submitted
     # Asks Exchange and Outlook not to send their own out-of-office back to us.
     message["X-Auto-Response-Suppress"] = "All"
     message["X-Intake-Bot-Ref"] = ref

@@ -96,7 +96,8 @@ def test_mail_announced_during_a_poll_is_not_left_until_the_next_idle(opms: Org)
 def test_run_polls_a_server_without_idle(
     smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Where the server does not offer IDLE, `run` polls every poll_interval_seconds."""
+    """Where the server does not offer IDLE, `run` polls every poll_interval_seconds; its
+    scheduler sends the officers' digest when it is due."""
     import shutil
     import tempfile
     import threading
@@ -110,6 +111,11 @@ def test_run_polls_a_server_without_idle(
         with Dovecot(root, capability="IMAP4rev1 LITERAL+ SASL-IR ID ENABLE UIDPLUS") as plain:
             org = Org(plain, "opms", "fr")
             settings = settings_for([org], smtp_sink.port, sqlite_url, tmp_path, poll_interval_seconds=0.5)
+            # And the scheduler's officer notices: a digest due from midnight, even if empty.
+            eager = settings.organizations[0].model_copy(
+                update={"digest_time": "00:00", "digest_when_empty": True}
+            )
+            settings = settings.model_copy(update={"organizations": (eager,)})
             store = Store.open(sqlite_url)
             stop = threading.Event()
             bot = threading.Thread(
@@ -118,7 +124,11 @@ def test_run_polls_a_server_without_idle(
             bot.start()
             try:
                 org.deliver(FRENCH_DELETION.format(to=org.address, n="noidle"))
-                assert len(smtp_sink.wait_for(1, timeout=10)) == 1
+                delivered = smtp_sink.wait_for(2, timeout=10)
+                assert sorted(d.recipients[0] for d in delivered) == [
+                    "marie@example.com",
+                    "officer@opms.example",
+                ]
             finally:
                 stop.set()
                 bot.join(timeout=20)
