@@ -6,8 +6,10 @@ A user mistake prints one line on stderr and exits non-zero, without a traceback
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
+import os
 import smtplib
 import ssl
 import sys
@@ -79,6 +81,35 @@ def _parser() -> argparse.ArgumentParser:
     show = ticket_commands.add_parser("show", help="one ticket with its audit trail")
     show.add_argument("ref", metavar="REF")
     show.add_argument("--json", action="store_true", help="as one JSON object")
+
+    def officer_command(name: str, what: str) -> argparse.ArgumentParser:
+        command = ticket_commands.add_parser(name, help=what)
+        command.add_argument("ref", metavar="REF")
+        command.add_argument(
+            "--by",
+            metavar="EMAIL",
+            default=os.environ.get("INTAKE_BOT_OFFICER") or getpass.getuser(),
+            help="the officer acting, for the audit trail (default: $INTAKE_BOT_OFFICER, else your login)",
+        )
+        return command
+
+    officer_command("assign", "give a ticket to an officer").add_argument("email", metavar="EMAIL")
+    officer_command("note", "add a note to the audit trail").add_argument("text", metavar="TEXT")
+    officer_command("verify", "record an identity check made by other means").add_argument(
+        "--method", metavar="TEXT", required=True, help='how identity was checked, e.g. "ID checked by phone"'
+    )
+    extension = officer_command("extend", "extend the deadline where the law allows, and tell the requester")
+    extension.add_argument("--days", type=int, required=True, metavar="N")
+    extension.add_argument("--reason", required=True, metavar="TEXT")
+    closing = officer_command("close", "mail the final answer to the requester and close the ticket")
+    closing.add_argument("--message-file", required=True, metavar="F", help="the answer, as UTF-8 text")
+    refusal = officer_command("reject", "mail a reasoned refusal with the recourse, and close the ticket")
+    refusal.add_argument("--reason", required=True, metavar="TEXT")
+    refusal.add_argument("--provision", metavar="TEXT", help="the provision of law the refusal rests on")
+    officer_command("withdraw", "record that the requester withdrew the request")
+    exporting = ticket_commands.add_parser("export", help="all tickets with their audit trails")
+    exporting.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporting.add_argument("--output", metavar="F", help="write to this file (default: standard output)")
     return parser
 
 
@@ -160,12 +191,15 @@ def _instant(value: str) -> datetime:
 
 
 def _notices(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-    from intake_bot.notices import queue_digests, queue_reminders
+    from intake_bot.notices import queue_digests, queue_reminders, queue_verification_reminders
     from intake_bot.responders.outbox import send_pending_replies
 
     now = args.now or datetime.now(UTC)
-    queue = queue_reminders if args.command == "reminders" else queue_digests
-    lines = queue(settings, store, now, dry_run=args.dry_run)
+    if args.command == "reminders":
+        lines = queue_reminders(settings, store, now, dry_run=args.dry_run)
+        lines += queue_verification_reminders(settings, store, now, dry_run=args.dry_run)
+    else:
+        lines = queue_digests(settings, store, now, dry_run=args.dry_run)
     verb = "would send" if args.dry_run else "queued"
     for line in lines:
         print(f"{verb}: {line.org} -> {line.officer} ({line.language}): {line.what}")
@@ -231,8 +265,58 @@ def _tickets(
         else:
             print(views.ticket_text(ticket, events, outbox, zones))
         return 0
+    if args.tickets_command == "export":
+        from intake_bot.lifecycle import export
+
+        text = export(store, settings, args.format)
+        if args.output:
+            Path(args.output).write_text(text, encoding="utf-8")
+            print(
+                f"{text.count(chr(10)) if args.format == 'json' else len(store.list_tickets())} ticket(s) "
+                f"written to {args.output}"
+            )
+        else:
+            sys.stdout.write(text)
+        return 0
+    if args.tickets_command in OFFICER_COMMANDS:
+        return _officer_command(args, settings, store)
     parser.parse_args(["tickets", "--help"])
     return EXIT_USAGE
+
+
+OFFICER_COMMANDS = ("assign", "note", "verify", "extend", "close", "reject", "withdraw")
+
+
+def _officer_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake_bot import lifecycle
+    from intake_bot.responders.outbox import send_pending_replies
+
+    actor = lifecycle.Actor(officer=args.by, now=datetime.now(UTC))
+    command = args.tickets_command
+    if command == "assign":
+        done = lifecycle.assign(store, settings, args.ref, args.email, actor)
+    elif command == "note":
+        done = lifecycle.note(store, settings, args.ref, args.text, actor)
+    elif command == "verify":
+        done = lifecycle.verify(store, settings, args.ref, args.method, actor)
+    elif command == "extend":
+        done = lifecycle.extend(store, settings, args.ref, args.days, args.reason, actor)
+    elif command == "close":
+        try:
+            text = Path(args.message_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read the answer in {args.message_file}: {exc}") from None
+        done = lifecycle.close(store, settings, args.ref, text, actor)
+    elif command == "reject":
+        done = lifecycle.reject(store, settings, args.ref, args.reason, args.provision, actor)
+    else:
+        done = lifecycle.withdraw(store, settings, args.ref, actor)
+    print(done)
+    if command in ("extend", "close", "reject"):
+        report = send_pending_replies(store, settings.smtp)
+        if report.delayed:
+            print("the letter could not be sent yet; it will be retried (see tickets show)")
+    return 0
 
 
 def _read_input(name: str) -> bytes:

@@ -120,7 +120,26 @@ class OrganizationSettings(BaseModel):
         description='a short lowercase identifier such as "opms"'
     )
     name: str = Field(description="the organisation's name as requesters know it")
-    regime: Literal["quebec"] = Field("quebec", description='the privacy law whose deadlines apply: "quebec"')
+    regime: Literal["quebec", "pipeda", "gdpr", "ccpa"] = Field(
+        "quebec", description='the privacy law whose deadlines apply: "quebec", "pipeda", "gdpr" or "ccpa"'
+    )
+    clock_start: Literal["receipt", "verification"] = Field(
+        "receipt",
+        description='when the legal clock starts: "receipt", or "verification" where the law allows',
+    )
+    holiday_calendar: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{2}(-[A-Z0-9]{1,3})?$",
+        description='holidays for working days, e.g. "CA-QC" (default: the regime\'s own)',
+    )
+    retention_days: int = Field(
+        365, ge=0, description="days after closure before a ticket's personal data is erased"
+    )
+    mailbox_delete_after_days: int | None = Field(
+        None,
+        ge=0,
+        description="days after closure before the mail is deleted from the IMAP server (unset: never)",
+    )
     timezone: str = Field("America/Toronto", description='an IANA zone such as "America/Toronto"')
     default_language: Language = Field("fr", description='"fr" or "en"')
     reply_from: str = Field(description='the From of replies, e.g. "OPMS <contact@opms.example>"')
@@ -146,6 +165,15 @@ class OrganizationSettings(BaseModel):
     )
 
     _reply_from = field_validator("reply_from")(_check_address)
+
+    @model_validator(mode="after")
+    def _clock_allowed(self) -> OrganizationSettings:
+        if self.clock_start == "verification" and self.regime == "quebec":
+            raise ValueError(
+                'clock_start = "verification" is not allowed with regime = "quebec": the 30 days of s. 32 '
+                'run from receipt; use "receipt"'
+            )
+        return self
 
     @field_validator("reminder_days")
     @classmethod
@@ -198,6 +226,13 @@ class IntakeSettings(BaseModel):
     code_valid_hours: int = Field(72, ge=1, description="how long the 6-digit verification code stays valid")
     outbox_retry_seconds: float = Field(
         60, gt=0, description="first wait before a failed SMTP send is retried (it doubles)"
+    )
+    max_code_attempts: int = Field(5, ge=1, description="wrong codes before a ticket's code is locked")
+    verification_reminder_days: int = Field(
+        3, ge=1, description="days without verification before the requester is reminded, once"
+    )
+    verification_expires_days: int = Field(
+        14, ge=1, description="days without verification before the ticket goes to an officer"
     )
     secret_env: str = Field(
         "INTAKE_BOT_SECRET",

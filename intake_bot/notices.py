@@ -10,15 +10,15 @@ send one twice (on SQLite and on PostgreSQL alike).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from intake_bot.config import OrganizationSettings, Settings
-from intake_bot.pipeline import outbox_row
-from intake_bot.privacy import event, fingerprint
+from intake_bot.config import OrganizationSettings, Settings, code_key
+from intake_bot.lifecycle import letter
+from intake_bot.privacy import event, fingerprint, hash_code, new_code
 from intake_bot.responders.compose import format_date
 from intake_bot.responders.officers import (
     FINISHED,
@@ -31,7 +31,7 @@ from intake_bot.responders.officers import (
     plan_digests,
     plan_reminders,
 )
-from intake_bot.store import Notice, OutboxMessage, Store, Ticket
+from intake_bot.store import Notice, OutboxMessage, Status, Store, Ticket, outbox_row
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,91 @@ def queue_digests(
                 if _queue(session, org, "digest", (plan.key,), None, plan.officer.email, message, now):
                     lines.append(line)
                     event("digest queued", org=org.id, to=fingerprint(plan.officer.email))
+    return lines
+
+
+def queue_verification_reminders(
+    settings: Settings, store: Store, now: datetime, *, dry_run: bool = False
+) -> list[NoticeLine]:
+    """Requesters who have not confirmed their identity: one reminder with a fresh code
+    after `verification_reminder_days`; at `verification_expires_days`, the ticket goes to
+    an officer as verification-expired."""
+    intake = settings.intake
+    lines = []
+    for org in settings.organizations:
+        with store.transaction() as session:
+            waiting = session.scalars(
+                select(Ticket).where(
+                    Ticket.org == org.id, Ticket.status == Status.AWAITING_VERIFICATION.value
+                )
+            ).all()
+            sent = _sent_keys(session, org, "verification-reminder")
+            for ticket in waiting:
+                age = now - ticket.created_at
+                if age >= timedelta(days=intake.verification_expires_days):
+                    line = NoticeLine(
+                        org.id,
+                        "-",
+                        ticket.lang,
+                        f"{ticket.ref} unverified for "
+                        f"{intake.verification_expires_days} days: verification-expired",
+                    )
+                    lines.append(line)
+                    if not dry_run:
+                        ticket.status, ticket.code_hash = Status.VERIFICATION_EXPIRED.value, None
+                        Store.add_event(
+                            session,
+                            ticket,
+                            "verification-expired",
+                            f"no identity confirmation after {intake.verification_expires_days} days; "
+                            "an officer decides (tickets verify, reject or withdraw)",
+                            at=now,
+                        )
+                    continue
+                key = f"verification-reminder:{ticket.id}"
+                if (
+                    age < timedelta(days=intake.verification_reminder_days)
+                    or key in sent
+                    or not ticket.requester
+                ):
+                    continue
+                line = NoticeLine(
+                    org.id,
+                    "the requester",
+                    ticket.lang,
+                    f"{ticket.ref}: reminder to confirm identity, with a new code",
+                )
+                if dry_run:
+                    lines.append(line)
+                    continue
+                code = new_code()
+                valid_until = now + timedelta(hours=intake.code_valid_hours)
+                message = letter(
+                    session,
+                    org,
+                    ticket,
+                    "verification-reminder",
+                    now,
+                    code=code,
+                    code_valid_until=format_date(valid_until.astimezone(org.zone), ticket.lang),
+                )
+                if _queue(
+                    session, org, "verification-reminder", (key,), ticket, ticket.requester, message, now
+                ):
+                    ticket.code_hash, ticket.code_expires_at = (
+                        hash_code(code, code_key(settings)),
+                        valid_until,
+                    )
+                    Store.add_event(
+                        session,
+                        ticket,
+                        "verification-reminder",
+                        f"reminder to confirm identity queued as {message['Message-ID']}, with a new "
+                        f"code valid until {valid_until.astimezone(org.zone).isoformat(timespec='minutes')}"
+                        " (stored hashed)",
+                        at=now,
+                    )
+                    lines.append(line)
     return lines
 
 

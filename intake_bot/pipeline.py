@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -33,21 +34,11 @@ from intake_bot.classifiers import (
 from intake_bot.config import OrganizationSettings, Settings, code_key
 from intake_bot.deadlines import compute_due_date
 from intake_bot.errors import Drop, MessageError, TransientError
+from intake_bot.lifecycle import letter, mark_verified, queue_letter
 from intake_bot.parsing import ParsedMessage, parse_message, peek_message_id
-from intake_bot.privacy import event, fingerprint, hash_code, new_code
-from intake_bot.responders.compose import as_smtp_bytes, compose_acknowledgement
-from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Store, Ticket
-
-
-class Status(StrEnum):
-    AWAITING_VERIFICATION = "awaiting-verification"
-    VERIFIED = "verified"
-    IN_PROGRESS = "in-progress"
-    NEEDS_TRIAGE = "needs-triage"
-    CLOSED = "closed"
-    REJECTED = "rejected"
-    WITHDRAWN = "withdrawn"
-    VERIFICATION_EXPIRED = "verification-expired"
+from intake_bot.privacy import event, fingerprint, hash_code, is_code_match, new_code
+from intake_bot.responders.compose import compose_acknowledgement, format_date
+from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Status, Store, Ticket, outbox_row
 
 
 class Outcome(StrEnum):
@@ -83,6 +74,7 @@ class Intake:
     ticket_ref: str | None = None
     ticket_id: int | None = None
     thread_intake: Intake | None = None  # a reply to a message of the same, unwritten batch
+    verification: str | None = None  # what a code in a follow-up did: verified, wrong, locked...
     trail: list[str] = field(default_factory=list)
 
     @property
@@ -262,6 +254,48 @@ def classify(intake: Intake, context: Context) -> None:
     )
 
 
+# A code stands alone: six digits, or three and three ("123 456"); not part of a phone
+# number, a date or a reference.
+_CODE = re.compile(r"(?<![\d-])(\d{6}|\d{3} \d{3})(?![\d-])")
+
+
+@step("check-code")
+def check_code(intake: Intake, context: Context) -> None:
+    """A reply in the thread that carries the identity code verifies the request, but only
+    from the requester's own address, before the code expires, within the allowed attempts."""
+    ticket, parsed = intake.thread, intake.parsed
+    if ticket is None or parsed is None or ticket.status != Status.AWAITING_VERIFICATION.value:
+        return
+    codes = {c.replace(" ", "") for c in _CODE.findall(f"{parsed.subject}\n{parsed.new_text}")}
+    if not codes:
+        return
+    limit = context.settings.intake.max_code_attempts
+    if parsed.from_address != ticket.requester:
+        intake.verification = "other-address"
+    elif ticket.code_attempts >= limit:
+        intake.verification = "locked"
+    elif (
+        ticket.code_hash is None
+        or ticket.code_expires_at is None
+        or ticket.code_expires_at < intake.received_at
+    ):
+        intake.verification = "expired"
+    elif any(is_code_match(code, ticket.code_hash, context.code_key) for code in codes):
+        intake.verification = "verified"
+    else:
+        intake.verification = "wrong"
+    intake.trail.append(f"check-code: {VERIFICATION_WORDS[intake.verification]}")
+
+
+VERIFICATION_WORDS = {
+    "verified": "the identity code is right: identity verified",
+    "wrong": "a wrong identity code",
+    "other-address": "a code from an address other than the requester's: ignored",
+    "locked": "a code after too many wrong attempts: the code is locked, an officer must verify",
+    "expired": "a code after it expired: ignored (the reminder carries a new one)",
+}
+
+
 @step("open-ticket")
 def open_ticket(intake: Intake, context: Context) -> None:
     if intake.joins:
@@ -304,6 +338,7 @@ DEFAULT_STEPS: tuple[Step, ...] = (
     find_thread,
     detect,
     classify,
+    check_code,
     open_ticket,
     queue_reply,
 )
@@ -446,6 +481,8 @@ def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) ->
                 intake.ticket_id, intake.ticket_ref = earlier.ticket_id, earlier.ticket_ref
             assert intake.ticket_id is not None
             joined.add(intake.ticket_id)
+            if intake.verification is not None:
+                _apply_verification(session, intake, now, context)
             events.append(
                 _event(
                     intake.ticket_id,
@@ -479,6 +516,42 @@ def _write(intakes: list[Intake], context: Context, mark: MailboxMark | None) ->
             store.mark_mailbox(session, mark.key, mark.uidvalidity, mark.last_uid)
 
 
+def _apply_verification(session: Session, intake: Intake, now: datetime, context: Context) -> None:
+    ticket = session.get(Ticket, intake.ticket_id)
+    assert ticket is not None and intake.verification is not None
+    if ticket.status != Status.AWAITING_VERIFICATION.value:
+        return  # changed meanwhile (an officer verified it): the trail says what the reply held
+    if intake.verification == "verified":
+        mark_verified(
+            session,
+            intake.org,
+            ticket,
+            "the identity code, replied from the requester's address",
+            "intake-bot",
+            now,
+        )
+        confirmation = letter(
+            session,
+            intake.org,
+            ticket,
+            "verified",
+            now,
+            due=format_date(ticket.due_at.astimezone(intake.org.zone), ticket.lang),
+        )
+        queue_letter(session, ticket, "verified", confirmation, now)
+    elif intake.verification == "wrong":
+        ticket.code_attempts += 1
+        limit = context.settings.intake.max_code_attempts
+        if ticket.code_attempts >= limit:
+            Store.add_event(
+                session,
+                ticket,
+                "code-locked",
+                f"{limit} wrong codes: the code is locked; an officer must verify identity",
+                at=now,
+            )
+
+
 def _allocate_refs(session: Session, opening: list[Intake]) -> list[str]:
     """References in arrival order, counted per organisation and year, with no gaps."""
     wanted: dict[tuple[str, str, int], int] = {}
@@ -496,23 +569,6 @@ def _allocate_refs(session: Session, opening: list[Intake]) -> list[str]:
 
 def _event(ticket_id: int | None, kind: str, detail: str, now: datetime) -> dict[str, object]:
     return {"ticket_id": ticket_id, "at": now, "actor": "intake-bot", "kind": kind, "detail": detail}
-
-
-def outbox_row(
-    ticket_id: int | None, kind: str, recipient: str, message: Message, now: datetime
-) -> dict[str, object]:
-    return {
-        "ticket_id": ticket_id,
-        "kind": kind,
-        "recipient": recipient,
-        "message_id": str(message["Message-ID"]),
-        "raw": as_smtp_bytes(message),
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "last_error": "",
-        "created_at": now,
-    }
 
 
 def _record_bounce(session: Session, intake: Intake, now: datetime) -> dict[str, object]:
@@ -535,8 +591,10 @@ def _new_ticket(
     """The new ticket's row, its "received" detail and, when one is wanted, its acknowledgement."""
     parsed = intake.parsed
     org = intake.org
-    due = compute_due_date(org.regime, intake.received_at, org.zone)
     labels = intake.classification.labels if intake.classification else []
+    due = compute_due_date(
+        org.regime, intake.received_at, org.zone, calendar_name=org.holiday_calendar, labels=labels
+    )
     lang = intake.lang or org.default_language
     row: dict[str, object] = {
         "ref": ref,

@@ -391,11 +391,15 @@ def run(
 
 
 def _notices_quietly(settings: Settings, store: Store, wake: threading.Event) -> None:
-    from intake_bot.notices import queue_digests, queue_reminders
+    from intake_bot.notices import queue_digests, queue_reminders, queue_verification_reminders
 
     try:
         now = datetime.now(UTC)
-        queued = queue_reminders(settings, store, now) + queue_digests(settings, store, now, on_schedule=True)
+        queued = (
+            queue_reminders(settings, store, now)
+            + queue_verification_reminders(settings, store, now)
+            + queue_digests(settings, store, now, on_schedule=True)
+        )
     except Exception as exc:
         warn("notices failed", error=type(exc).__name__)
         return

@@ -8,12 +8,15 @@ one transaction, so a crash leaves either all of it or none.
 
 from __future__ import annotations
 
+import email.policy
 import json
 import re
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from email.message import Message
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +68,17 @@ class UtcDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
+class Status(StrEnum):
+    AWAITING_VERIFICATION = "awaiting-verification"
+    VERIFIED = "verified"
+    IN_PROGRESS = "in-progress"
+    NEEDS_TRIAGE = "needs-triage"
+    CLOSED = "closed"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    VERIFICATION_EXPIRED = "verification-expired"
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -89,9 +103,16 @@ class Ticket(Base):
     code_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     code_attempts: Mapped[int] = mapped_column(Integer, default=0)
     assigned_to: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    extension_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    linked_to: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    events: Mapped[list[Event]] = relationship(order_by="Event.id", back_populates="ticket")
+    events: Mapped[list[Event]] = relationship(
+        order_by="Event.id", back_populates="ticket", foreign_keys="Event.ticket_id"
+    )
 
     @property
     def labels(self) -> list[str]:
@@ -155,7 +176,7 @@ class Notice(Base):
     __tablename__ = "notices"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(400), unique=True)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str] = mapped_column(String(40))
     org: Mapped[str] = mapped_column(String(64))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True, index=True)
     recipient: Mapped[str] = mapped_column(String(320))
@@ -187,8 +208,6 @@ REF_PATTERN = re.compile(r"\b([A-Z0-9]{2,12}-\d{4}-\d{4,})\b")
 # Outbox statuses: pending -> sending -> sent; failed waits for its next attempt;
 # undeliverable is a permanent refusal by the relay; bounced came back later.
 SENDABLE = ("pending", "failed")
-# Mail to the organisation's own officers, which the per-address reply cap does not count.
-OFFICER_NOTICES = ("reminder", "digest")
 
 
 def normalise_url(url: str) -> str:
@@ -318,12 +337,14 @@ class Store:
             )
 
     def recent_reply_counts(self, since: datetime) -> Counter[str]:
-        """Automatic replies per recipient since *since*, for the per-address cap."""
+        """Acknowledgements per recipient since *since*, for the per-address cap."""
         with self.engine.connect() as connection:
             rows = connection.execute(
                 select(OutboxMessage.recipient, func.count(OutboxMessage.id))
                 .where(OutboxMessage.created_at >= since)
-                .where(OutboxMessage.kind.not_in(OFFICER_NOTICES))
+                # Only acknowledgements answer arbitrary incoming mail, so only they can
+                # feed a loop; letters in a verified dialogue or from officers do not count.
+                .where(OutboxMessage.kind == "acknowledgement")
                 .group_by(OutboxMessage.recipient)
             )
             return Counter({recipient: count for recipient, count in rows})
@@ -508,3 +529,23 @@ class Store:
                 )
                 or 0
             )
+
+
+_SMTP_BYTES = email.policy.compat32.clone(linesep="\r\n")  # CRLF line ends, as SMTP wants
+
+
+def outbox_row(
+    ticket_id: int | None, kind: str, recipient: str, message: Message, now: datetime
+) -> dict[str, object]:
+    return {
+        "ticket_id": ticket_id,
+        "kind": kind,
+        "recipient": recipient,
+        "message_id": str(message["Message-ID"]),
+        "raw": message.as_bytes(policy=_SMTP_BYTES),
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "last_error": "",
+        "created_at": now,
+    }

@@ -63,6 +63,7 @@ STEPS = [
     "find-thread",
     "detect-language",
     "classify",
+    "check-code",
     "open-ticket",
     "queue-reply",
 ]
