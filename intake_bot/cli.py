@@ -55,6 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     for name, what in (
         ("reminders", "queue and send the officers' reminders due now (before each deadline, and overdue)"),
         ("digest", "queue and send today's digest to each officer who has not had it"),
+        ("retention", "erase the personal data of tickets closed past the retention period"),
     ):
         notice = commands.add_parser(name, help=what)
         notice.add_argument(
@@ -176,6 +177,17 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             return _tickets(args, settings, store, parser)
         if args.command in ("reminders", "digest"):
             return _notices(args, settings, store)
+        if args.command == "retention":
+            from intake_bot.retention import delete_from_mailboxes, erase_expired
+
+            now = args.now or datetime.now(UTC)
+            lines = erase_expired(settings, store, now, dry_run=args.dry_run)
+            lines += delete_from_mailboxes(settings, store, now, dry_run=args.dry_run)
+            for line in lines:
+                print(("would do: " if args.dry_run else "") + line)
+            if not lines:
+                print(f"nothing to erase as of {now.isoformat(timespec='minutes')}")
+            return 0
     finally:
         store.close()
     raise UsageError(f"unknown command {args.command}")

@@ -168,10 +168,12 @@ class OrganizationSettings(BaseModel):
 
     @model_validator(mode="after")
     def _clock_allowed(self) -> OrganizationSettings:
-        if self.clock_start == "verification" and self.regime == "quebec":
+        from intake_bot.deadlines import REGIMES
+
+        if self.clock_start == "verification" and not REGIMES[self.regime].clock_may_start_at_verification:
             raise ValueError(
-                'clock_start = "verification" is not allowed with regime = "quebec": the 30 days of s. 32 '
-                'run from receipt; use "receipt"'
+                f'clock_start = "verification" is not allowed with regime = "{self.regime}": its deadline '
+                'runs from receipt; use "receipt"'
             )
         return self
 

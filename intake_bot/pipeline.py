@@ -37,7 +37,15 @@ from intake_bot.errors import Drop, MessageError, TransientError
 from intake_bot.lifecycle import letter, mark_verified, queue_letter
 from intake_bot.parsing import ParsedMessage, parse_message, peek_message_id
 from intake_bot.privacy import event, fingerprint, hash_code, is_code_match, new_code
-from intake_bot.responders.compose import compose_acknowledgement, format_date
+from intake_bot.responders.compose import (
+    LAW_NAMES,
+    compose_acknowledgement,
+    format_date,
+    format_rights,
+    new_message,
+    render,
+    thread_headers,
+)
 from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Status, Store, Ticket, outbox_row
 
 
@@ -75,6 +83,7 @@ class Intake:
     ticket_id: int | None = None
     thread_intake: Intake | None = None  # a reply to a message of the same, unwritten batch
     verification: str | None = None  # what a code in a follow-up did: verified, wrong, locked...
+    linked_to: Ticket | None = None  # a verified requester's new right, asked in an existing thread
     trail: list[str] = field(default_factory=list)
 
     @property
@@ -298,6 +307,27 @@ VERIFICATION_WORDS = {
 
 @step("open-ticket")
 def open_ticket(intake: Intake, context: Context) -> None:
+    thread, parsed = intake.thread, intake.parsed
+    asked = set(intake.classification.labels) if intake.classification else set()
+    if (
+        thread is not None
+        and parsed is not None
+        and thread.status in (Status.VERIFIED.value, Status.IN_PROGRESS.value)
+        and parsed.from_address == thread.requester
+        and asked - set(thread.labels)
+    ):
+        # A verified requester asks for another right in the thread: a ticket of its own,
+        # with its own clock, linked to the first and already verified.
+        intake.linked_to, intake.thread = thread, None
+        assert intake.classification is not None
+        intake.classification.labels = [
+            label for label in intake.classification.labels if label not in thread.labels
+        ]
+        intake.trail.append(
+            f"open-ticket: new ticket for {', '.join(intake.classification.labels)}, "
+            f"linked to {thread.ref} (identity already verified there)"
+        )
+        return
     if intake.joins:
         joined = intake.thread.ref if intake.thread else "the ticket of an earlier message in this batch"
         intake.trail.append(f"open-ticket: joined {joined}")
@@ -315,6 +345,8 @@ def open_ticket(intake: Intake, context: Context) -> None:
 def queue_reply(intake: Intake, context: Context) -> None:
     if intake.joins:
         intake.no_reply_reason = "follow-up in an existing thread"
+    elif intake.linked_to is not None:
+        intake.wants_reply = True  # the requester is verified: a short notice, no code
     elif intake.triage_reason is not None:
         intake.no_reply_reason = "left for an officer (needs triage)"
     elif intake.parsed is None or "@" not in intake.parsed.from_address:
@@ -613,6 +645,8 @@ def _new_ticket(
         "code_hash": None,
         "code_expires_at": None,
         "code_attempts": 0,
+        "verified_at": None,
+        "linked_to": None,
         "created_at": now,
         "updated_at": now,
     }
@@ -621,7 +655,31 @@ def _new_ticket(
         f"({intake.size} bytes); due {_local(due.due_at, org)}: {due.rule}"
     )
     reply = None
-    if intake.wants_reply and parsed is not None:
+    if intake.linked_to is not None:
+        row.update(status=Status.VERIFIED.value, verified_at=now, linked_to=intake.linked_to.id)
+        detail += f"; linked to {intake.linked_to.ref}, whose requester's identity is verified"
+    if intake.wants_reply and parsed is not None and intake.linked_to is not None:
+        message = new_message(
+            org,
+            parsed.from_address,
+            f"{ref}" + (" : nouvelle demande liée" if lang == "fr" else ": new linked request"),
+            render(
+                "linked",
+                lang,
+                name=parsed.from_name,
+                ref=ref,
+                parent=intake.linked_to.ref,
+                rights=format_rights(labels, lang),
+                org_name=org.name,
+                due=format_date(due.due_at.astimezone(org.zone), lang),
+                law=LAW_NAMES[org.regime][lang],
+            ),
+            now=now,
+            ref=ref,
+        )
+        thread_headers(message, parsed.message_id, parsed.references)
+        reply = (message, f"notice of the linked request in {lang} queued as {message['Message-ID']}")
+    elif intake.wants_reply and parsed is not None:
         code = new_code()
         valid_until = now + timedelta(hours=context.settings.intake.code_valid_hours)
         row["code_hash"] = hash_code(code, context.code_key)

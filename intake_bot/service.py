@@ -380,6 +380,16 @@ def run(
         coalesce=True,
         id="officer notices",
     )
+    scheduler.add_job(
+        _retention_quietly,
+        "interval",
+        args=(settings, store),
+        hours=6,
+        next_run_time=datetime.now(UTC),
+        max_instances=1,
+        coalesce=True,
+        id="retention",
+    )
     scheduler.start()
     event("running", mailboxes=sum(1 for _ in mailboxes(settings)))
     stop.wait()
@@ -405,6 +415,17 @@ def _notices_quietly(settings: Settings, store: Store, wake: threading.Event) ->
         return
     if queued:
         wake.set()
+
+
+def _retention_quietly(settings: Settings, store: Store) -> None:
+    from intake_bot.retention import delete_from_mailboxes, erase_expired
+
+    try:
+        now = datetime.now(UTC)
+        erase_expired(settings, store, now)
+        delete_from_mailboxes(settings, store, now)
+    except Exception as exc:
+        warn("retention failed", error=type(exc).__name__)
 
 
 def _poll_quietly(

@@ -65,6 +65,23 @@ RIGHT_NAMES = {
         "opt-out": "opt-out from communications",
     },
 }
+# How the acknowledgement names the law that sets its due date.
+LAW_NAMES = {
+    "quebec": {
+        "fr": "la Loi sur la protection des renseignements personnels dans le secteur privé (art. 32)",
+        "en": "Quebec's Act respecting the protection of personal information in the private sector (s. 32)",
+    },
+    "pipeda": {
+        "fr": "la Loi sur la protection des renseignements personnels et les documents électroniques "
+        "(art. 8)",
+        "en": "the Personal Information Protection and Electronic Documents Act (s. 8)",
+    },
+    "gdpr": {
+        "fr": "le Règlement général sur la protection des données (art. 12)",
+        "en": "the General Data Protection Regulation (art. 12)",
+    },
+    "ccpa": {"fr": "le California Consumer Privacy Act", "en": "the California Consumer Privacy Act"},
+}
 ACK_SUBJECT = {
     "fr": "Votre demande {ref} : confirmez votre identité",
     "en": "Your request {ref}: please confirm your identity",
@@ -195,6 +212,7 @@ def compose_acknowledgement(
         due=format_date(due_at.astimezone(zone), lang),
         code=code,
         code_valid_until=format_date(code_valid_until.astimezone(zone), lang),
+        law=LAW_NAMES[org.regime][lang],
     )
     subject = reply_subject(original_subject, ACK_SUBJECT[lang].format(ref=ref))
     message = new_message(org, to, subject, body, now=now, ref=ref)

@@ -301,3 +301,73 @@ def test_officer_commands_from_the_command_line_and_export(
     assert any(e["actor"] == "olivier@opms.example" for e in rows[0]["events"])
     csv_text = cli("export", "--format", "csv").stdout
     assert csv_text.startswith("ref,org,mailbox") and ref in csv_text
+
+
+def test_a_verified_requester_asking_another_right_gets_a_linked_ticket(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(sqlite_url)
+    ref, ack = _request(opms, smtp_sink, settings, store, "first")
+    _reply(opms, ack, _code(ack), "code")
+    poll_once(settings, store)
+    assert store.get_ticket(ref)[0].status == "verified"  # type: ignore[index]
+    _reply(opms, ack, "Merci. Et désabonnez-moi aussi de votre infolettre, svp.", "more")
+    poll_once(settings, store)
+    tickets = {t.ref: t for t in store.list_tickets()}
+    [new_ref] = [r for r in tickets if r != ref]
+    linked = tickets[new_ref]
+    assert linked.labels == ["opt-out"] and linked.status == "verified"
+    assert linked.linked_to == tickets[ref].id
+    notice = [d for d in smtp_sink.wait_for(3) if new_ref in d.message["Subject"]]
+    assert len(notice) == 1 and ref in notice[0].message.get_body(("plain",)).get_content()
+    assert "code" not in notice[0].message.get_body(("plain",)).get_content().lower()
+
+
+def test_retention_erases_personal_data_and_deletes_the_mailbox_copy(
+    opms: Org, smtp_sink: SmtpSink, store_url: str, store: Store, tmp_path: Path
+) -> None:
+    """Past the retention period after closure, the ticket keeps its ref, dates, rights and
+    outcome, and loses the requester's data; the mail leaves the IMAP server after its grace."""
+    from intake_bot.retention import delete_from_mailboxes, erase_expired
+
+    base = settings_for([opms], smtp_sink.port, store_url, tmp_path)
+    org = base.organizations[0].model_copy(update={"retention_days": 30, "mailbox_delete_after_days": 7})
+    settings = base.model_copy(update={"organizations": (org,)})
+    old_ref, _ = _request(opms, smtp_sink, settings, store, "old")
+    open_ref, _ = _request(opms, smtp_sink, settings, store, "still-open")
+    actor = lifecycle.Actor("olivier@opms.example", datetime.now(UTC))
+    lifecycle.note(store, settings, old_ref, "Marie called from 514-555-0199", actor)
+    lifecycle.withdraw(store, settings, old_ref, actor)
+    now = datetime.now(UTC)
+
+    assert delete_from_mailboxes(settings, store, now + timedelta(days=6)) == []  # grace not over
+    assert erase_expired(settings, store, now + timedelta(days=29)) == []
+    lines = erase_expired(settings, store, now + timedelta(days=31))
+    assert len(lines) == 1 and old_ref in lines[0]
+    assert erase_expired(settings, store, now + timedelta(days=32)) == []  # once
+    ticket, events, outbox = store.get_ticket(old_ref)  # type: ignore[misc]
+    assert ticket.requester == "" and ticket.subject == "" and ticket.erased_at is not None
+    assert ticket.labels == ["deletion"] and ticket.status == "withdrawn"
+    assert all("514-555-0199" not in e.detail for e in events)
+    assert "personal-data-erased" in [e.kind for e in events]
+    assert all(row.raw == b"" and row.recipient == "" for row in outbox)
+    with store.sessions() as session:
+        raws = session.scalars(
+            select(ReceivedMessage.raw).where(ReceivedMessage.ticket_id == ticket.id)
+        ).all()
+    assert raws == [None]
+    assert store.get_ticket(open_ref)[0].requester == "marie@example.com"  # type: ignore[index]
+
+    client = opms.dovecot.client(opms.address)
+    client.select_folder("INBOX", readonly=True)
+    assert len(client.search(["ALL"])) == 2
+    client.logout()
+    deleted = delete_from_mailboxes(settings, store, now + timedelta(days=8))
+    assert deleted == [f"{old_ref}: mail deleted from {opms.address}"]
+    assert delete_from_mailboxes(settings, store, now + timedelta(days=9)) == []
+    client = opms.dovecot.client(opms.address)
+    client.select_folder("INBOX", readonly=True)
+    assert len(client.search(["ALL"])) == 1  # the open ticket's mail stays
+    client.logout()
+    assert "mail-deleted-from-server" in [e.kind for e in store.get_ticket(old_ref)[1]]  # type: ignore[index]
