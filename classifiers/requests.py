@@ -271,6 +271,7 @@ class Classification:
     scores: dict[str, float]
     cues: dict[str, list[str]] = field(default_factory=dict)
     retracted: bool = False
+    confident: bool = True
 
 
 def normalise(text: str) -> str:
@@ -286,8 +287,8 @@ def _clause_start(text: str, position: int) -> int:
     return start
 
 
-def classify_request(text: str, subject: str = "") -> Classification:
-    """Label *text* (the sender's new words) and *subject* with the rights they ask for."""
+def rule_cues(text: str, subject: str = "") -> Classification:
+    """The rule layer alone: cue patterns read clause by clause, negation and retraction."""
     subject = re.sub(r"^\s*((re|tr|fw|fwd|réf|ref)\s*:\s*)+", "", subject, flags=re.I)
     body = normalise(f"{subject}\n{text}" if subject else text)[:20_000]
     scores = dict.fromkeys(LABELS, 0.0)
@@ -303,18 +304,60 @@ def classify_request(text: str, subject: str = "") -> Classification:
                 cues[label].append(match.group(0)[:60])
             # Several independent cues make a label surer: 1 - product of misses.
             scores[label] = 1 - (1 - scores[label]) * (1 - weight)
-    retracted = bool(_RETRACTION.search(body)) and not any(
+    retraction = _RETRACTION.search(body)
+    retracted = retraction is not None and not any(
         scores[label] >= 0.9 for label in LABELS if _only_after_retraction(body, cues[label])
     )
-    if retracted:
-        cues.setdefault("retraction", []).append(_RETRACTION.search(body).group(0))  # type: ignore[union-attr]
+    if retracted and retraction is not None:
+        cues.setdefault("retraction", []).append(retraction.group(0))
         scores = dict.fromkeys(LABELS, 0.0)
+    return Classification(
+        labels=[label for label in LABELS if scores[label] >= THRESHOLD],
+        scores=scores,
+        cues={k: v for k, v in cues.items() if v},
+        retracted=retracted,
+    )
+
+
+# A label the model decides alone must clear this; below it, an officer decides.
+CONFIDENT = 0.6
+
+
+def classify_request(text: str, subject: str = "") -> Classification:
+    """Label *text* (the sender's new words) and *subject* with the rights they ask for.
+
+    The trained model (model.py) scores every label; the rules add what they are
+    sure of and veto what the sender negated or retracted. `confident` is False
+    when a label rests on a model score close to the threshold.
+    """
+    from intake_bot.classifiers.model import model_scores
+
+    rules = rule_cues(text, subject)
+    learned = model_scores(text, subject)
+    if rules.retracted or learned is None:
+        rules.scores = {k: round(v, 3) for k, v in rules.scores.items()}
+        return rules
+    scores: dict[str, float] = {}
+    cues = dict(rules.cues)
+    for label in LABELS:
+        found = rules.cues.get(label, [])
+        positive = [c for c in found if not c.startswith("negated")]
+        if positive:
+            scores[label] = max(rules.scores[label], learned[label])
+        elif found:  # only negated cues: the sender said not to
+            scores[label] = learned[label] * 0.3
+        else:
+            scores[label] = learned[label]
+            if learned[label] >= THRESHOLD:
+                cues[label] = [f"model {learned[label]:.2f}"]
     labels = [label for label in LABELS if scores[label] >= THRESHOLD]
+    confident = all(scores[label] >= CONFIDENT for label in labels)
     return Classification(
         labels=labels,
         scores={k: round(v, 3) for k, v in scores.items()},
-        cues={k: v for k, v in cues.items() if v},
-        retracted=retracted,
+        cues=cues,
+        retracted=False,
+        confident=confident,
     )
 
 

@@ -96,6 +96,9 @@ def _parser() -> argparse.ArgumentParser:
 
     officer_command("assign", "give a ticket to an officer").add_argument("email", metavar="EMAIL")
     officer_command("note", "add a note to the audit trail").add_argument("text", metavar="TEXT")
+    officer_command("relabel", "correct the rights a ticket asks for (kept as training data)").add_argument(
+        "labels", nargs="+", metavar="LABEL", help="access, correction, deletion, opt-out, or none"
+    )
     officer_command("verify", "record an identity check made by other means").add_argument(
         "--method", metavar="TEXT", required=True, help='how identity was checked, e.g. "ID checked by phone"'
     )
@@ -296,7 +299,7 @@ def _tickets(
     return EXIT_USAGE
 
 
-OFFICER_COMMANDS = ("assign", "note", "verify", "extend", "close", "reject", "withdraw")
+OFFICER_COMMANDS = ("assign", "note", "relabel", "verify", "extend", "close", "reject", "withdraw")
 
 
 def _officer_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
@@ -309,6 +312,10 @@ def _officer_command(args: argparse.Namespace, settings: Settings, store: Store)
         done = lifecycle.assign(store, settings, args.ref, args.email, actor)
     elif command == "note":
         done = lifecycle.note(store, settings, args.ref, args.text, actor)
+    elif command == "relabel":
+        from intake_bot.config import code_key
+
+        done = lifecycle.relabel(store, settings, args.ref, args.labels, actor, code_key(settings))
     elif command == "verify":
         done = lifecycle.verify(store, settings, args.ref, args.method, actor)
     elif command == "extend":
@@ -324,7 +331,7 @@ def _officer_command(args: argparse.Namespace, settings: Settings, store: Store)
     else:
         done = lifecycle.withdraw(store, settings, args.ref, actor)
     print(done)
-    if command in ("extend", "close", "reject"):
+    if command in ("extend", "close", "reject", "relabel"):
         report = send_pending_replies(store, settings.smtp)
         if report.delayed:
             print("the letter could not be sent yet; it will be retried (see tickets show)")
@@ -362,7 +369,12 @@ def classify_raw(raw: bytes, default_language: str = "fr") -> dict[str, Any]:
     }
     if verdict is None:
         classification = classify_request(parsed.new_text, parsed.subject)
-        result.update(labels=classification.labels, scores=classification.scores, cues=classification.cues)
+        result.update(
+            labels=classification.labels,
+            scores=classification.scores,
+            cues=classification.cues,
+            confident=classification.confident,
+        )
     else:
         result.update(labels=[], scores={}, cues={})
     return result

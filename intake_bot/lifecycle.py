@@ -167,6 +167,77 @@ def assign(store: Store, settings: Settings, ref: str, officer_email: str, actor
     return change_ticket(store, settings, ref, actor, change)
 
 
+def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor: Actor, key: bytes) -> str:
+    """An officer's correction of the rights asked for; kept in the trail as future training data.
+
+    A `needs-triage` ticket given rights becomes a request: the requester gets the
+    acknowledgement with an identity code, as if the bot had understood it.
+    """
+    from intake_bot.classifiers import LABELS
+    from intake_bot.privacy import hash_code, new_code
+    from intake_bot.responders.compose import compose_acknowledgement
+
+    wanted = (
+        []
+        if labels == ["none"]
+        else sorted(set(labels), key=LABELS.index)
+        if set(labels) <= set(LABELS)
+        else None
+    )
+    if wanted is None:
+        raise UsageError(f"labels are {', '.join(LABELS)}, or none; got {' '.join(labels)}")
+
+    def change(session: Session, org: OrganizationSettings, ticket: Ticket) -> str:
+        _require_open(ticket, "relabelled")
+        before = ticket.labels
+        ticket.labels_json = json.dumps(wanted)
+        Store.add_event(
+            session,
+            ticket,
+            "relabelled",
+            json.dumps({"from": before, "to": wanted}),
+            actor=actor.officer,
+            at=actor.now,
+        )
+        done = f"{ticket.ref} relabelled: {', '.join(before) or 'none'} -> {', '.join(wanted) or 'none'}"
+        if ticket.status == Status.NEEDS_TRIAGE.value and wanted and ticket.requester:
+            code = new_code()
+            valid_until = actor.now + timedelta(hours=settings.intake.code_valid_hours)
+            ticket.status = Status.AWAITING_VERIFICATION.value
+            ticket.code_hash, ticket.code_expires_at, ticket.code_attempts = (
+                hash_code(code, key),
+                valid_until,
+                0,
+            )
+            first = session.scalar(
+                select(ReceivedMessage.message_key)
+                .where(ReceivedMessage.ticket_id == ticket.id, ReceivedMessage.message_key.startswith("<"))
+                .order_by(ReceivedMessage.id)
+                .limit(1)
+            )
+            message: Message = compose_acknowledgement(
+                org,
+                ref=ticket.ref,
+                lang=ticket.lang,
+                to=ticket.requester,
+                name=ticket.requester_name,
+                labels=wanted,
+                received_at=ticket.received_at,
+                due_at=ticket.due_at,
+                code=code,
+                code_valid_until=valid_until,
+                original_subject=ticket.subject,
+                original_message_id=first,
+                original_references=[],
+                now=actor.now,
+            )
+            queue_letter(session, ticket, "acknowledgement", message, actor.now)
+            done += "; now awaiting verification, the acknowledgement with a code is mailed"
+        return done
+
+    return change_ticket(store, settings, ref, actor, change)
+
+
 def note(store: Store, settings: Settings, ref: str, text: str, actor: Actor) -> str:
     def change(session: Session, org: OrganizationSettings, ticket: Ticket) -> str:
         Store.add_event(session, ticket, "note", text, actor=actor.officer, at=actor.now)

@@ -335,6 +335,8 @@ def open_ticket(intake: Intake, context: Context) -> None:
     labels = intake.classification.labels if intake.classification else []
     if intake.triage_reason is None and not labels:
         intake.triage_reason = "no privacy right recognised; an officer should read it"
+    elif intake.triage_reason is None and intake.classification and not intake.classification.confident:
+        intake.triage_reason = "not sure which right is asked for; an officer should confirm the labels"
     intake.trail.append(
         "open-ticket: new ticket"
         + (f", needs triage: {intake.triage_reason}" if intake.triage_reason else "")

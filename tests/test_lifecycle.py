@@ -371,3 +371,39 @@ def test_retention_erases_personal_data_and_deletes_the_mailbox_copy(
     assert len(client.search(["ALL"])) == 1  # the open ticket's mail stays
     client.logout()
     assert "mail-deleted-from-server" in [e.kind for e in store.get_ticket(old_ref)[1]]  # type: ignore[index]
+
+
+def test_relabel_records_the_correction_and_turns_triage_into_a_request(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """An officer's relabel is kept in the trail (from/to, as training data); a needs-triage
+    ticket given a right gets the acknowledgement with a code."""
+    from intake_bot.config import code_key
+
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(sqlite_url)
+    opms.deliver(f"""\
+        From: Luc <luc@example.com>
+        To: {opms.address}
+        Subject: Mon dossier
+        Message-ID: <triage-1@example.com>
+
+        Bonjour, je veux plus rien avoir à faire avec vous autres.
+        """)
+    poll_once(settings, store)
+    [ticket] = store.list_tickets()
+    assert ticket.status == "needs-triage"
+    actor = lifecycle.Actor("olivier@opms.example", datetime.now(UTC))
+    with pytest.raises(UsageError, match="labels are"):
+        lifecycle.relabel(store, settings, ticket.ref, ["delete"], actor, code_key(settings))
+    done = lifecycle.relabel(store, settings, ticket.ref, ["deletion", "opt-out"], actor, code_key(settings))
+    assert "none -> deletion, opt-out" in done and "acknowledgement" in done
+    send_pending_replies(store, settings.smtp)
+    ack = smtp_sink.wait_for(1)[-1]
+    assert ack.recipients == ("luc@example.com",) and len(_code(ack)) == 6
+    assert ack.message["In-Reply-To"] == "<triage-1@example.com>"
+    ticket, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
+    assert ticket.status == "awaiting-verification" and ticket.labels == ["deletion", "opt-out"]
+    [relabelled] = [e for e in events if e.kind == "relabelled"]
+    assert json.loads(relabelled.detail) == {"from": [], "to": ["deletion", "opt-out"]}
+    assert relabelled.actor == "olivier@opms.example"

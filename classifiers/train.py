@@ -1,0 +1,94 @@
+"""Train the rights model: `python -m intake_bot.classifiers.train` (one documented command).
+
+A spaCy `textcat_multilabel` with a bag-of-words architecture (unigrams and
+bigrams over a multilingual tokenizer) learns the four rights from the
+bilingual corpus the project writes and keeps in `classifiers/data/train.jsonl`.
+It is small (about a megabyte), needs no pretrained vectors or downloads, and
+runs thousands of messages a second; the rule cues in `requests.py` handle what
+statistics do badly (negation, retraction). Training is reproducible: fixed
+seed, fixed order, fixed epochs. The held-out set (`heldout.jsonl`) and the
+external letters are never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+import spacy
+from spacy.training import Example
+from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]
+
+from intake_bot.classifiers.requests import LABELS
+
+HERE = Path(__file__).resolve().parent
+DATA = HERE / "data" / "train.jsonl"
+MODEL = HERE / "model"
+SEED = 20261122
+EPOCHS = 20
+
+CONFIG = {
+    "threshold": 0.5,
+    "model": {
+        "@architectures": "spacy.TextCatBOW.v3",
+        "exclusive_classes": False,
+        "ngram_size": 2,
+        "no_output_layer": False,
+        "length": 2**16,  # hashed n-gram table: about 1 MB on disk
+    },
+}
+
+
+def message_text(subject: str, text: str) -> str:
+    """What the model reads: the subject, then the new text, lower-cased, cut to 2,000 characters."""
+    return f"{subject}\n{text}".strip().lower()[:2000]
+
+
+def load_rows(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def train(rows: list[dict[str, object]], output: Path, epochs: int = EPOCHS) -> spacy.language.Language:
+    fix_random_seed(SEED)
+    nlp = spacy.blank("xx")
+    textcat = nlp.add_pipe("textcat_multilabel", config=CONFIG)
+    for label in LABELS:
+        textcat.add_label(label)  # type: ignore[attr-defined]
+    examples = []
+    for row in rows:
+        doc = nlp.make_doc(message_text(str(row.get("subject") or ""), str(row["text"])))
+        wanted = row["labels"]
+        labels = set(wanted) if isinstance(wanted, list) else set()
+        examples.append(Example.from_dict(doc, {"cats": {label: float(label in labels) for label in LABELS}}))
+    optimizer = nlp.initialize(lambda: examples)
+    shuffler = random.Random(SEED)
+    for epoch in range(epochs):
+        shuffler.shuffle(examples)
+        losses: dict[str, float] = {}
+        for batch in minibatch(examples, size=16):  # type: ignore[no-untyped-call]
+            nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
+        print(f"epoch {epoch + 1:2d}  loss {losses['textcat_multilabel']:.3f}", file=sys.stderr)
+    output.mkdir(parents=True, exist_ok=True)
+    nlp.to_disk(output)
+    return nlp
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--output", type=Path, default=MODEL)
+    args = parser.parse_args()
+    rows = load_rows(args.data)
+    train(rows, args.output)
+    size = sum(f.stat().st_size for f in args.output.rglob("*") if f.is_file())
+    print(f"trained on {len(rows)} messages; model in {args.output} ({size / 1e6:.1f} MB)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
