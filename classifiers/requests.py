@@ -321,6 +321,10 @@ def rule_cues(text: str, subject: str = "") -> Classification:
 
 # A label the model decides alone must clear this; below it, an officer decides.
 CONFIDENT = 0.6
+# A second right from the model alone, beside one the rules recognised. Chosen by 5-fold
+# cross-validation on the training corpus (macro-F1 0.865 at 0.5, 0.860 at 0.7): it costs
+# little there and stops "erase the data you hold about me" from also reading as access.
+ALSO_THRESHOLD = 0.7
 
 
 def classify_request(text: str, subject: str = "") -> Classification:
@@ -339,6 +343,7 @@ def classify_request(text: str, subject: str = "") -> Classification:
         return rules
     scores: dict[str, float] = {}
     cues = dict(rules.cues)
+    ruled = any(not c.startswith("negated") for found in rules.cues.values() for c in found)
     for label in LABELS:
         found = rules.cues.get(label, [])
         positive = [c for c in found if not c.startswith("negated")]
@@ -348,9 +353,17 @@ def classify_request(text: str, subject: str = "") -> Classification:
             scores[label] = learned[label] * 0.3
         else:
             scores[label] = learned[label]
-            if learned[label] >= THRESHOLD:
-                cues[label] = [f"model {learned[label]:.2f}"]
-    labels = [label for label in LABELS if scores[label] >= THRESHOLD]
+    # When the rules recognised a right, the words around it ("the data you hold about
+    # me") often look like a second one: the model alone must then be surer.
+    needed = {
+        label: THRESHOLD
+        if not ruled or any(not c.startswith("negated") for c in rules.cues.get(label, []))
+        else ALSO_THRESHOLD
+        for label in LABELS
+    }
+    labels = [label for label in LABELS if scores[label] >= needed[label]]
+    for label in labels:
+        cues.setdefault(label, [f"model {learned[label]:.2f}"])
     confident = all(scores[label] >= CONFIDENT for label in labels)
     return Classification(
         labels=labels,

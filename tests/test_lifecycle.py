@@ -388,7 +388,7 @@ def test_relabel_records_the_correction_and_turns_triage_into_a_request(
         Subject: Mon dossier
         Message-ID: <triage-1@example.com>
 
-        Bonjour, je veux plus rien avoir à faire avec vous autres.
+        Bonjour, pouvez-vous me rappeler cette semaine? Merci.
         """)
     poll_once(settings, store)
     [ticket] = store.list_tickets()

@@ -46,8 +46,11 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         "intake_bot/samples/01-fr-suppression.eml",
         "intake_bot/migrations/versions/0001_initial_schema.py",
         "intake_bot/py.typed",
+        "intake_bot/classifiers/model/meta.json",
+        "intake_bot/classifiers/model/textcat_multilabel/model",
     ):
         assert expected in names
+    assert not any("/data/" in name for name in names)  # the corpora stay in the repository
 
     target = tmp_path / "site"
     install = subprocess.run(
