@@ -104,14 +104,18 @@ def letter(
     body = render(kind, lang, name=ticket.requester_name, ref=ticket.ref, org_name=org.name, **values)
     subject = SUBJECTS[kind][lang].format(ref=ticket.ref)
     message: Message = new_message(org, ticket.requester, subject, body, now=now, ref=ticket.ref)
-    first = session.scalar(
+    thread_headers(message, first_message_id(session, ticket), [])
+    return message
+
+
+def first_message_id(session: Session, ticket: Ticket) -> str | None:
+    """The requester's first Message-ID, under which every letter is threaded."""
+    return session.scalar(
         select(ReceivedMessage.message_key)
         .where(ReceivedMessage.ticket_id == ticket.id, ReceivedMessage.message_key.startswith("<"))
         .order_by(ReceivedMessage.id)
         .limit(1)
     )
-    thread_headers(message, first, [])
-    return message
 
 
 def queue_letter(session: Session, ticket: Ticket, kind: str, message: Message, now: datetime) -> None:
@@ -209,12 +213,6 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
                 valid_until,
                 0,
             )
-            first = session.scalar(
-                select(ReceivedMessage.message_key)
-                .where(ReceivedMessage.ticket_id == ticket.id, ReceivedMessage.message_key.startswith("<"))
-                .order_by(ReceivedMessage.id)
-                .limit(1)
-            )
             message: Message = compose_acknowledgement(
                 org,
                 ref=ticket.ref,
@@ -227,7 +225,7 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
                 code=code,
                 code_valid_until=valid_until,
                 original_subject=ticket.subject,
-                original_message_id=first,
+                original_message_id=first_message_id(session, ticket),
                 original_references=[],
                 now=actor.now,
             )
@@ -470,6 +468,7 @@ EXPORT_FIELDS = (
     "channel",
     "requester",
     "requester_name",
+    "subject",
     "lang",
     "labels",
     "status",
@@ -486,33 +485,23 @@ EXPORT_FIELDS = (
 def export(store: Store, settings: Settings, form: str) -> str:
     """Every ticket with its audit trail, for an audit or a regulator."""
     zones = {org.id: org.zone for org in settings.organizations}
+    from intake_bot.views import ticket_json
+
     rows: list[dict[str, object]] = []
     with store.sessions() as session:
         for ticket in session.scalars(select(Ticket).order_by(Ticket.id)):
             zone = zones.get(ticket.org)
             events = session.scalars(select(Event).where(Event.ticket_id == ticket.id).order_by(Event.id))
-            trail = [
-                {"at": _local(e.at, zone), "actor": e.actor, "kind": e.kind, "detail": e.detail}
-                for e in events
-            ]
             rows.append(
                 {
-                    "ref": ticket.ref,
-                    "org": ticket.org,
-                    "mailbox": ticket.mailbox,
-                    "channel": ticket.channel,
-                    "requester": ticket.requester,
-                    "requester_name": ticket.requester_name,
-                    "lang": ticket.lang,
-                    "labels": ticket.labels,
-                    "status": ticket.status,
-                    "received_at": _local(ticket.received_at, zone),
-                    "due_at": _local(ticket.due_at, zone),
-                    "due_rule": ticket.due_rule,
+                    **ticket_json(ticket, zones),
                     "assigned_to": ticket.assigned_to,
                     "verified_at": _local(ticket.verified_at, zone),
                     "closed_at": _local(ticket.closed_at, zone),
-                    "events": trail,
+                    "events": [
+                        {"at": _local(e.at, zone), "actor": e.actor, "kind": e.kind, "detail": e.detail}
+                        for e in events
+                    ],
                 }
             )
     if form == "json":
@@ -529,7 +518,7 @@ def export(store: Store, settings: Settings, form: str) -> str:
             {
                 **row,
                 "labels": " ".join(labels),
-                "events": "\n".join(f"{e['at']} {e['actor']} {e['kind']}: {e['detail']}" for e in trail),
+                "events": "\n".join(f"{e['at']} {e['actor']} {e['kind']}: {e['detail']}" for e in trail_rows),
             }
         )
     return out.getvalue()

@@ -299,8 +299,16 @@ def test_officer_commands_from_the_command_line_and_export(
     kinds = [e["kind"] for e in rows[0]["events"]]
     assert kinds.index("letter-queued") < kinds.index("closed") < len(kinds) - 1 and kinds[-1] == "reply-sent"
     assert any(e["actor"] == "olivier@opms.example" for e in rows[0]["events"])
-    csv_text = cli("export", "--format", "csv").stdout
-    assert csv_text.startswith("ref,org,mailbox") and ref in csv_text
+    ref2, _ = _request(opms, smtp_sink, settings, store, "cli-second")
+    import csv
+    import io
+
+    exported = {
+        row["ref"]: row for row in csv.DictReader(io.StringIO(cli("export", "--format", "csv").stdout))
+    }
+    assert set(exported) == {ref, ref2}
+    # Regression: each row carries its own trail (the CSV once repeated the last ticket's).
+    assert "closed" in exported[ref]["events"] and "closed" not in exported[ref2]["events"]
 
 
 def test_a_verified_requester_asking_another_right_gets_a_linked_ticket(
