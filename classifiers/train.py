@@ -2,7 +2,7 @@
 
 A spaCy `textcat_multilabel` with a bag-of-words architecture (unigrams and
 bigrams over a multilingual tokenizer) learns the four rights from the
-bilingual corpus the project writes and keeps in `classifiers/data/train.jsonl`.
+bilingual corpus the project writes and keeps in `classifiers/data/train*.jsonl`.
 It is small (about a megabyte), needs no pretrained vectors or downloads, and
 runs thousands of messages a second; the rule cues in `requests.py` handle what
 statistics do badly (negation, retraction). Training is reproducible: fixed
@@ -25,7 +25,7 @@ from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]
 from intake_bot.classifiers.requests import LABELS
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / "data" / "train.jsonl"
+DATA = HERE / "data"  # every train*.jsonl there; never heldout.jsonl
 MODEL = HERE / "model"
 SEED = 20261122
 EPOCHS = 20
@@ -48,7 +48,14 @@ def message_text(subject: str, text: str) -> str:
 
 
 def load_rows(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """Rows of one JSONL file, or of every train*.jsonl in a folder (in name order)."""
+    files = sorted(path.glob("train*.jsonl")) if path.is_dir() else [path]
+    return [
+        json.loads(line)
+        for file in files
+        for line in file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
 
 
 def train(rows: list[dict[str, object]], output: Path, epochs: int = EPOCHS) -> spacy.language.Language:

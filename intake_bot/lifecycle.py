@@ -166,6 +166,9 @@ def assign(store: Store, settings: Settings, ref: str, officer_email: str, actor
             actor=actor.officer,
             at=actor.now,
         )
+        if ticket.status == Status.VERIFIED.value:  # someone now works on it
+            ticket.status = Status.IN_PROGRESS.value
+            return f"{ticket.ref} assigned to {ticket.assigned_to}; now in progress"
         return f"{ticket.ref} assigned to {ticket.assigned_to}"
 
     return change_ticket(store, settings, ref, actor, change)

@@ -187,6 +187,7 @@ def test_officer_commands(
     assert "verified by olivier@opms.example" in lifecycle.verify(
         store, settings, ref, "ID checked by phone", actor
     )
+    assert lifecycle.assign(store, settings, ref, "dana@opms.example", actor).endswith("now in progress")
     with pytest.raises(UsageError, match="already verified"):
         lifecycle.verify(store, settings, ref, "again", actor)
     with pytest.raises(UsageError, match="allows no extension"):
@@ -204,6 +205,7 @@ def test_officer_commands(
         "note",
         "identity-verified",
         "documents-removed",
+        "assigned",
         "closed",
     ]
     assert "ID checked by phone" in by_officer[2].detail
