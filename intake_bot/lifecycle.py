@@ -181,7 +181,7 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
     acknowledgement with an identity code, as if the bot had understood it.
     """
     from intake_bot.classifiers import LABELS
-    from intake_bot.privacy import hash_code, new_code
+    from intake_bot.privacy import issue_code
     from intake_bot.responders.compose import compose_acknowledgement
 
     wanted = (
@@ -208,12 +208,11 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
         )
         done = f"{ticket.ref} relabelled: {', '.join(before) or 'none'} -> {', '.join(wanted) or 'none'}"
         if ticket.status == Status.NEEDS_TRIAGE.value and wanted and ticket.requester:
-            code = new_code()
-            valid_until = actor.now + timedelta(hours=settings.intake.code_valid_hours)
+            issued = issue_code(key, actor.now, settings.intake.code_valid_hours)
             ticket.status = Status.AWAITING_VERIFICATION.value
             ticket.code_hash, ticket.code_expires_at, ticket.code_attempts = (
-                hash_code(code, key),
-                valid_until,
+                issued.hashed,
+                issued.valid_until,
                 0,
             )
             message: Message = compose_acknowledgement(
@@ -225,8 +224,8 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
                 labels=wanted,
                 received_at=ticket.received_at,
                 due_at=ticket.due_at,
-                code=code,
-                code_valid_until=valid_until,
+                code=issued.code,
+                code_valid_until=issued.valid_until,
                 original_subject=ticket.subject,
                 original_message_id=first_message_id(session, ticket),
                 original_references=[],

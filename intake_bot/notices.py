@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from intake_bot.config import OrganizationSettings, Settings, code_key
 from intake_bot.lifecycle import letter
-from intake_bot.privacy import event, fingerprint, hash_code, new_code
+from intake_bot.privacy import event, fingerprint, issue_code
 from intake_bot.responders.compose import format_date
 from intake_bot.responders.officers import (
     FINISHED,
@@ -165,6 +165,7 @@ def queue_verification_reminders(
     after `verification_reminder_days`; at `verification_expires_days`, the ticket goes to
     an officer as verification-expired."""
     intake = settings.intake
+    secret = code_key(settings)
     lines = []
     for org in settings.organizations:
         with store.transaction() as session:
@@ -212,24 +213,21 @@ def queue_verification_reminders(
                 if dry_run:
                     lines.append(line)
                     continue
-                code = new_code()
-                valid_until = now + timedelta(hours=intake.code_valid_hours)
+                issued = issue_code(secret, now, intake.code_valid_hours)
+                valid_until = issued.valid_until
                 message = letter(
                     session,
                     org,
                     ticket,
                     "verification-reminder",
                     now,
-                    code=code,
+                    code=issued.code,
                     code_valid_until=format_date(valid_until.astimezone(org.zone), ticket.lang),
                 )
                 if _queue(
                     session, org, "verification-reminder", (key,), ticket, ticket.requester, message, now
                 ):
-                    ticket.code_hash, ticket.code_expires_at = (
-                        hash_code(code, code_key(settings)),
-                        valid_until,
-                    )
+                    ticket.code_hash, ticket.code_expires_at = issued.hashed, valid_until
                     Store.add_event(
                         session,
                         ticket,

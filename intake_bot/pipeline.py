@@ -36,7 +36,7 @@ from intake_bot.deadlines import compute_due_date
 from intake_bot.errors import Drop, MessageError, TransientError
 from intake_bot.lifecycle import letter, mark_verified, queue_letter
 from intake_bot.parsing import ParsedMessage, parse_message, peek_message_id
-from intake_bot.privacy import event, fingerprint, hash_code, is_code_match, new_code
+from intake_bot.privacy import event, fingerprint, is_code_match, issue_code
 from intake_bot.responders.compose import (
     LAW_NAMES,
     compose_acknowledgement,
@@ -682,10 +682,9 @@ def _new_ticket(
         thread_headers(message, parsed.message_id, parsed.references)
         reply = (message, f"notice of the linked request in {lang} queued as {message['Message-ID']}")
     elif intake.wants_reply and parsed is not None:
-        code = new_code()
-        valid_until = now + timedelta(hours=context.settings.intake.code_valid_hours)
-        row["code_hash"] = hash_code(code, context.code_key)
-        row["code_expires_at"] = valid_until
+        issued = issue_code(context.code_key, now, context.settings.intake.code_valid_hours)
+        code, valid_until = issued.code, issued.valid_until
+        row["code_hash"], row["code_expires_at"] = issued.hashed, valid_until
         message = compose_acknowledgement(
             org,
             ref=ref,

@@ -6,6 +6,8 @@ import hashlib
 import hmac
 import logging
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 log = logging.getLogger("intake_bot")
@@ -42,6 +44,20 @@ def warn(name: str, **context: Any) -> None:
 def new_code() -> str:
     """A 6-digit one-time code from the system's cryptographic generator."""
     return f"{secrets.randbelow(1_000_000):06d}"
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A fresh identity code: the plain code goes in one letter only; the hash is stored."""
+
+    code: str
+    hashed: str
+    valid_until: datetime
+
+
+def issue_code(key: bytes, now: datetime, valid_hours: int) -> IssuedCode:
+    code = new_code()
+    return IssuedCode(code, hash_code(code, key), now + timedelta(hours=valid_hours))
 
 
 def hash_code(code: str, key: bytes, salt: bytes | None = None) -> str:
