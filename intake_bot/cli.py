@@ -89,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--by",
             metavar="EMAIL",
-            default=os.environ.get("INTAKE_BOT_OFFICER") or getpass.getuser(),
+            default=os.environ.get("INTAKE_BOT_OFFICER") or _login_name(),
             help="the officer acting, for the audit trail (default: $INTAKE_BOT_OFFICER, else your login)",
         )
         return command
@@ -115,6 +115,13 @@ def _parser() -> argparse.ArgumentParser:
     exporting.add_argument("--format", choices=("csv", "json"), default="csv")
     exporting.add_argument("--output", metavar="F", help="write to this file (default: standard output)")
     return parser
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no user name in the environment nor in the password database
+        return "unknown officer"
 
 
 def _settings(args: argparse.Namespace) -> Settings:
