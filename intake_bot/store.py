@@ -8,7 +8,6 @@ one transaction, so a crash leaves either all of it or none.
 
 from __future__ import annotations
 
-import email.policy
 import json
 import re
 from collections import Counter
@@ -49,6 +48,7 @@ from sqlalchemy.orm import (
 )
 
 from intake_bot.errors import ConfigError, TransientError
+from intake_bot.responders.compose import as_smtp_bytes
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -531,9 +531,6 @@ class Store:
             )
 
 
-_SMTP_BYTES = email.policy.compat32.clone(linesep="\r\n")  # CRLF line ends, as SMTP wants
-
-
 def outbox_row(
     ticket_id: int | None, kind: str, recipient: str, message: Message, now: datetime
 ) -> dict[str, object]:
@@ -542,7 +539,7 @@ def outbox_row(
         "kind": kind,
         "recipient": recipient,
         "message_id": str(message["Message-ID"]),
-        "raw": message.as_bytes(policy=_SMTP_BYTES),
+        "raw": as_smtp_bytes(message),
         "status": "pending",
         "attempts": 0,
         "next_attempt_at": now,
