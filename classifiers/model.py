@@ -14,7 +14,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
-from intake_bot.classifiers.train import message_text
+from intake_bot.classifiers.train import message_doc
 
 MODEL = Path(__file__).resolve().parent / "model"
 _lock = threading.Lock()
@@ -33,5 +33,5 @@ def model_scores(text: str, subject: str = "") -> dict[str, float] | None:
     if nlp is None:
         return None
     with _lock:  # spaCy pipelines are not documented as thread-safe
-        doc = nlp(message_text(subject, text))
+        doc = nlp(message_doc(nlp, subject, text))
     return {label: float(score) for label, score in doc.cats.items()}

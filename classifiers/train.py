@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import re
 import sys
 from pathlib import Path
 
 import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]
 
@@ -42,9 +45,18 @@ CONFIG = {
 }
 
 
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
 def message_text(subject: str, text: str) -> str:
     """What the model reads: the subject, then the new text, lower-cased, cut to 2,000 characters."""
     return f"{subject}\n{text}".strip().lower()[:2000]
+
+
+def message_doc(nlp: Language, subject: str, text: str) -> Doc:
+    """The model's input as words and punctuation: a plain regular-expression split, the
+    same in training and in use, and several times cheaper than spaCy's tokenizer."""
+    return Doc(nlp.vocab, words=_TOKEN.findall(message_text(subject, text)) or [""])
 
 
 def load_rows(path: Path) -> list[dict[str, object]]:
@@ -58,7 +70,7 @@ def load_rows(path: Path) -> list[dict[str, object]]:
     ]
 
 
-def train(rows: list[dict[str, object]], output: Path, epochs: int = EPOCHS) -> spacy.language.Language:
+def train(rows: list[dict[str, object]], output: Path, epochs: int = EPOCHS) -> Language:
     fix_random_seed(SEED)
     nlp = spacy.blank("xx")
     textcat = nlp.add_pipe("textcat_multilabel", config=CONFIG)
@@ -66,7 +78,7 @@ def train(rows: list[dict[str, object]], output: Path, epochs: int = EPOCHS) -> 
         textcat.add_label(label)  # type: ignore[attr-defined]
     examples = []
     for row in rows:
-        doc = nlp.make_doc(message_text(str(row.get("subject") or ""), str(row["text"])))
+        doc = message_doc(nlp, str(row.get("subject") or ""), str(row["text"]))
         wanted = row["labels"]
         labels = set(wanted) if isinstance(wanted, list) else set()
         examples.append(Example.from_dict(doc, {"cats": {label: float(label in labels) for label in LABELS}}))
