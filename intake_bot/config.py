@@ -11,7 +11,6 @@ import os
 import secrets
 import tomllib
 from datetime import time
-from email.headerregistry import Address
 from email.utils import parseaddr
 from functools import cached_property
 from pathlib import Path
@@ -409,9 +408,3 @@ def load_settings(path: str | Path) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
     return parse_settings(data, source)
-
-
-def display_address(value: str) -> Address:
-    """Split "Name <addr>" into an email.headerregistry.Address."""
-    name, addr = parseaddr(value)
-    return Address(display_name=name, addr_spec=addr)

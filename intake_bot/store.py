@@ -519,17 +519,6 @@ class Store:
             if ticket is not None:
                 self.add_event(session, ticket, event_kind, event_detail, at=now)
 
-    def pending_outbox_count(self) -> int:
-        with self.sessions() as session:
-            return (
-                session.scalar(
-                    select(func.count(OutboxMessage.id)).where(
-                        OutboxMessage.status.in_((*SENDABLE, "sending"))
-                    )
-                )
-                or 0
-            )
-
 
 def outbox_row(
     ticket_id: int | None, kind: str, recipient: str, message: Message, now: datetime
