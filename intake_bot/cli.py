@@ -44,6 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--dir", metavar="DIR", help="keep the demo's files here (default: a new temporary folder)"
     )
+    demo.add_argument(
+        "--chat",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="then serve the website chat until Ctrl-C (default: when run from a terminal)",
+    )
 
     commands.add_parser("check", help="validate the configuration and try every connection")
 
@@ -51,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
     poll.add_argument("--once", action="store_true", help="take everything pending, then exit")
 
     commands.add_parser("run", help="stay up: watch mailboxes (IMAP IDLE), send replies, run schedules")
+
+    serve = commands.add_parser("serve", help="stay up: the website chat (web service and widget)")
+    serve.add_argument("--host", metavar="HOST", help="listen on this address (default: [chat] host)")
+    serve.add_argument("--port", metavar="PORT", type=int, help="listen on this port (default: [chat] port)")
 
     for name, what in (
         ("reminders", "queue and send the officers' reminders due now (before each deadline, and overdue)"),
@@ -138,7 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose or args.command == "run" else logging.WARNING,
+        level=logging.INFO if args.verbose or args.command in ("run", "serve") else logging.WARNING,
         format="%(asctime)s %(levelname)s %(message)s",
         stream=sys.stderr,
     )
@@ -168,7 +178,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.command == "demo":
         from intake_bot.demo import run_demo
 
-        return run_demo(Path(args.dir) if args.dir else None)
+        chat = sys.stdin.isatty() and sys.stdout.isatty() if args.chat is None else args.chat
+        return run_demo(Path(args.dir) if args.dir else None, chat=chat)
     if args.command == "classify":
         return _classify(args)
     settings = _settings(args)
@@ -183,6 +194,8 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
             run(settings, store)
             return 0
+        if args.command == "serve":
+            return _serve(args, settings, store)
         if args.command == "tickets":
             return _tickets(args, settings, store, parser)
         if args.command in ("reminders", "digest"):
@@ -193,6 +206,11 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             now = args.now or datetime.now(UTC)
             lines = erase_expired(settings, store, now, dry_run=args.dry_run)
             lines += delete_from_mailboxes(settings, store, now, dry_run=args.dry_run)
+            if not args.dry_run:
+                from intake_bot.chat import purge_idle_conversations
+
+                if purged := purge_idle_conversations(settings, store, now):
+                    lines.append(f"{purged} idle chat conversation(s) without a ticket deleted")
             for line in lines:
                 print(("would do: " if args.dry_run else "") + line)
             if not lines:
@@ -234,6 +252,27 @@ def _notices(args: argparse.Namespace, settings: Settings, store: Store) -> int:
         f"sent {len(report.sent)} message(s)"
         + (f", {report.delayed} delayed (will be retried)" if report.delayed else "")
     )
+    return 0
+
+
+def _serve(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from intake_bot.web import chat_addresses, serve
+
+    host, port = args.host or settings.chat.host, args.port or settings.chat.port
+    pages = chat_addresses(settings, host, port)
+    if not pages:
+        raise UsageError(
+            "no organisation has a chat: add an [organizations.chat] table with its allowed_origins "
+            "(see config.example.toml)"
+        )
+
+    def ready() -> None:
+        for org, page in pages:
+            print(f"{org.name}: chat page {page}")
+            print(f'  embed it with: <script src="{page}widget.js" async></script>')
+        print("Ctrl-C stops the service.", flush=True)
+
+    serve(settings, store, host=host, port=port, ready=ready)
     return 0
 
 

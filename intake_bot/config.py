@@ -113,6 +113,74 @@ class OfficerSettings(BaseModel):
     _email = field_validator("email")(_check_address)
 
 
+def _channel(hex_colour: str, shift: int) -> float:
+    value = int(hex_colour[1 + shift : 3 + shift], 16) / 255
+    return value / 12.92 if value <= 0.04045 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2 contrast ratio of two "#rrggbb" colours (1 to 21)."""
+
+    def luminance(colour: str) -> float:
+        red, green, blue = (_channel(colour, shift) for shift in (0, 2, 4))
+        return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+class ChatStrings(BaseModel):
+    """What the chat widget says in one language; every key has a sensible default."""
+
+    model_config = _FROZEN
+    title: str | None = Field(None, max_length=80, description="the panel's title")
+    launcher: str | None = Field(None, max_length=60, description="the text of the button that opens it")
+    greeting: str | None = Field(None, max_length=600, description="the bot's first message")
+
+
+_COLOUR = r"^#[0-9a-fA-F]{6}$"
+
+
+class OrganizationChatSettings(BaseModel):
+    """The website chat of one organisation (``[organizations.chat]``)."""
+
+    model_config = _FROZEN
+    allowed_origins: tuple[str, ...] = Field(
+        (),
+        description='the websites that may embed the chat, e.g. ["https://www.opms.example"]',
+    )
+    colour: str = Field("#1d4f91", pattern=_COLOUR, description='the widget\'s main colour, "#rrggbb"')
+    text_colour: str = Field(
+        "#ffffff", pattern=_COLOUR, description='the text on that colour, "#rrggbb" (contrast 4.5:1 or more)'
+    )
+    fr: ChatStrings = ChatStrings()
+    en: ChatStrings = ChatStrings()
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        cleaned = []
+        for origin in value:
+            scheme, _, rest = origin.partition("://")
+            if scheme not in ("http", "https") or not rest or "/" in rest.rstrip("/"):
+                raise ValueError(
+                    f"{origin!r} is not a web origin; write only scheme, host and port, "
+                    'like "https://www.opms.example" (no path)'
+                )
+            cleaned.append(origin.rstrip("/").lower())
+        return tuple(cleaned)
+
+    @model_validator(mode="after")
+    def _readable(self) -> OrganizationChatSettings:
+        ratio = contrast_ratio(self.colour, self.text_colour)
+        if ratio < 4.5:
+            raise ValueError(
+                f"text_colour {self.text_colour} on colour {self.colour} has a contrast of {ratio:.1f}:1; "
+                "WCAG asks for at least 4.5:1 so everyone can read it: darken one or lighten the other"
+            )
+        return self
+
+
 class OrganizationSettings(BaseModel):
     model_config = _FROZEN
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")] = Field(
@@ -161,6 +229,9 @@ class OrganizationSettings(BaseModel):
     )
     officers: tuple[OfficerSettings, ...] = Field(
         (), description="one [[organizations.officers]] table per privacy officer"
+    )
+    chat: OrganizationChatSettings | None = Field(
+        None, description="an [organizations.chat] table to offer the website chat (intake-bot serve)"
     )
 
     _reply_from = field_validator("reply_from")(_check_address)
@@ -245,6 +316,37 @@ class IntakeSettings(BaseModel):
     )
 
 
+class ChatSettings(BaseModel):
+    """The web service of ``intake-bot serve`` (``[chat]``): where it listens, its limits."""
+
+    model_config = _FROZEN
+    host: str = Field("127.0.0.1", description='the address to listen on, e.g. "127.0.0.1"')
+    port: int = Field(8025, ge=1, le=65535, description="the port to listen on")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^/]+(/.*)?$",
+        description='the address visitors reach the service at, e.g. "https://chat.opms.example"',
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="the reverse proxies trusted to give the client's address (X-Forwarded-For)",
+    )
+    max_message_chars: int = Field(
+        2000, ge=100, le=20000, description="the longest message a visitor may send"
+    )
+    max_turns: int = Field(40, ge=5, description="messages a visitor may send in one conversation")
+    messages_per_minute: int = Field(20, ge=1, description="messages one client address may send a minute")
+    conversations_per_hour: int = Field(
+        10, ge=1, description="conversations one client address may start an hour"
+    )
+    codes_per_address_per_day: int = Field(
+        3, ge=1, description="identity codes mailed to one email address in 24 hours"
+    )
+    idle_minutes: int = Field(
+        60, ge=5, description="minutes of silence after which a conversation ends and its text is dropped"
+    )
+
+
 class Settings(BaseModel):
     """Everything intake-bot needs, validated; passed in, never read from a global."""
 
@@ -252,6 +354,7 @@ class Settings(BaseModel):
     store: StoreSettings = StoreSettings()
     smtp: SmtpSettings
     intake: IntakeSettings = IntakeSettings()
+    chat: ChatSettings = ChatSettings()
     organizations: tuple[OrganizationSettings, ...] = Field(
         description="one [[organizations]] table per organisation"
     )

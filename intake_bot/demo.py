@@ -11,18 +11,21 @@ from __future__ import annotations
 import email
 import email.policy
 import os
+import re
 import shutil
 import tempfile
 import textwrap
+import threading
 import time
 from importlib import resources
 from pathlib import Path
 
 from intake_bot import views
 from intake_bot.config import load_settings
-from intake_bot.relay import SmtpSink
+from intake_bot.relay import Delivery, SmtpSink, free_port
 from intake_bot.service import poll_once
-from intake_bot.store import Store
+from intake_bot.store import Store, Ticket
+from intake_bot.web import chat_addresses, serve
 
 ORGS = {
     "contact@opms.example": "opms",
@@ -39,6 +42,10 @@ host = "127.0.0.1"
 port = {port}
 security = "none"
 
+[chat]                  # intake-bot serve: the website chat
+host = "127.0.0.1"
+port = {chat_port}
+
 [[organizations]]
 id = "opms"
 name = "OPMS"
@@ -53,6 +60,9 @@ maildir = "mail/opms"
 name = "Olivier Pignolet"
 email = "privacy@opms.example"
 language = "fr"
+[organizations.chat]    # the chat's own page is always allowed; add the website's origin
+allowed_origins = ["https://www.opms.example"]
+colour = "#1d4f91"
 
 [[organizations]]
 id = "omnitech"
@@ -72,6 +82,9 @@ language = "en"
 name = "QA team leader, Omnitech Innovations"
 email = "qa-lead@omnitech.example"
 language = "fr"
+[organizations.chat]
+allowed_origins = ["https://omnitech.example"]
+colour = "#6b2c91"
 """
 
 
@@ -98,16 +111,17 @@ def _deliver_samples(root: Path) -> int:
     return count
 
 
-def run_demo(folder: Path | None = None) -> int:
+def run_demo(folder: Path | None = None, *, chat: bool = False) -> int:
     root = folder or Path(tempfile.mkdtemp(prefix="intake-bot-demo-"))
     root.mkdir(parents=True, exist_ok=True)
     if (root / "tickets.db").exists() or (root / "mail").exists():
         shutil.rmtree(root / "mail", ignore_errors=True)
         for name in ("tickets.db", "tickets.db-wal", "tickets.db-shm"):
             (root / name).unlink(missing_ok=True)
-    with SmtpSink() as relay:
+    live = threading.Event()  # set while the chat runs: mail the relay catches is printed
+    with SmtpSink(on_delivery=lambda delivery: _show_live(delivery) if live.is_set() else None) as relay:
         config_path = root / "config.toml"
-        config_path.write_text(CONFIG.format(port=relay.port), encoding="utf-8")
+        config_path.write_text(CONFIG.format(port=relay.port, chat_port=free_port()), encoding="utf-8")
         settings = load_settings(config_path)
         waiting = _deliver_samples(root)
         print(f"intake-bot demo, working in {root}")
@@ -129,6 +143,43 @@ def run_demo(folder: Path | None = None) -> int:
         finally:
             store.close()
         deliveries = relay.wait_for(len(result.sent.sent), timeout=5)
+        _print_replies(deliveries, config_path, tickets)
+        pages = chat_addresses(settings, settings.chat.host, settings.chat.port)
+        print()
+        if not chat:
+            print("The website chat: `intake-bot demo --chat` serves it on this demo, at")
+            for org, page in pages:
+                print(f"  {org.name}: {page}")
+            return 0
+
+        def ready() -> None:
+            live.set()
+            print("The website chat is up. Open a chat page in a browser and make a request:")
+            for org, page in pages:
+                print(f"  {org.name}: {page}")
+            print("The mail it sends (with the identity code) is caught by the demo's relay and shown here.")
+            print("Ctrl-C ends the demo.", flush=True)
+
+        store = Store.open(settings.store_url)
+        try:
+            serve(settings, store, ready=ready)
+        finally:
+            store.close()
+    return 0
+
+
+def _show_live(delivery: Delivery) -> None:
+    """Print a mail the relay caught while the chat runs, with the code a visitor must type."""
+    message = delivery.message
+    body = message.get_body(("plain",))
+    text = body.get_content() if body else ""
+    code = re.search(r"^\s+(\d{6})\s*$", text, re.MULTILINE)
+    print(f"mail to {', '.join(delivery.recipients)}: {message['Subject']}", flush=True)
+    if code:
+        print(f"  identity code: {code.group(1)}", flush=True)
+
+
+def _print_replies(deliveries: list[Delivery], config_path: Path, tickets: list[Ticket]) -> None:
     print()
     print(f"Replies sent ({len(deliveries)}), caught by the embedded relay:")
     for delivery in deliveries:
@@ -153,4 +204,3 @@ def run_demo(folder: Path | None = None) -> int:
     print(f"  intake-bot --config {config_path} tickets list")
     if tickets:
         print(f"  intake-bot --config {config_path} tickets show {tickets[0].ref}")
-    return 0

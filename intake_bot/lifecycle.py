@@ -12,6 +12,7 @@ import email
 import email.policy
 import io
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from intake_bot.config import OrganizationSettings, Settings
 from intake_bot.deadlines import REGIMES, compute_due_date, extension_limit
 from intake_bot.errors import UsageError
+from intake_bot.privacy import is_code_match
 from intake_bot.responders.compose import format_date, format_rights, new_message, render, thread_headers
 from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Status, Store, Ticket, outbox_row
 
@@ -278,6 +280,46 @@ def _restart_clock_if_needed(org: OrganizationSettings, ticket: Ticket, now: dat
     )
     ticket.due_at, ticket.due_rule = due.due_at, due.rule
     return f"; the clock starts at verification: due {due.due_at.astimezone(org.zone).date().isoformat()}"
+
+
+# A code stands alone: six digits, or three and three ("123 456"); not part of a phone
+# number, a date or a reference.
+_CODE = re.compile(r"(?<![\d-])(\d{6}|\d{3} \d{3})(?![\d-])")
+
+
+def find_codes(text: str) -> set[str]:
+    """The identity codes a requester's text may carry, spaces removed."""
+    return {code.replace(" ", "") for code in _CODE.findall(text)}
+
+
+def mask_codes(text: str) -> str:
+    """*text* with anything that looks like an identity code replaced, for the trail."""
+    return _CODE.sub("[code]", text)
+
+
+VERIFICATION_WORDS = {
+    "verified": "the identity code is right: identity verified",
+    "wrong": "a wrong identity code",
+    "other-address": "a code from an address other than the requester's: ignored",
+    "locked": "a code after too many wrong attempts: the code is locked, an officer must verify",
+    "expired": "a code after it expired: ignored (the reminder carries a new one)",
+}
+
+
+def judge_code(
+    ticket: Ticket, codes: set[str], *, from_requester: bool, at: datetime, key: bytes, limit: int
+) -> str:
+    """What codes typed or mailed by someone do to *ticket*: "verified", "wrong",
+    "other-address", "locked" or "expired". The same rules for mail and chat."""
+    if not from_requester:
+        return "other-address"
+    if ticket.code_attempts >= limit:
+        return "locked"
+    if ticket.code_hash is None or ticket.code_expires_at is None or ticket.code_expires_at < at:
+        return "expired"
+    if any(is_code_match(code, ticket.code_hash, key) for code in codes):
+        return "verified"
+    return "wrong"
 
 
 def mark_verified(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -34,9 +33,16 @@ from intake_bot.classifiers import (
 from intake_bot.config import OrganizationSettings, Settings, code_key
 from intake_bot.deadlines import compute_due_date
 from intake_bot.errors import Drop, MessageError, TransientError
-from intake_bot.lifecycle import letter, mark_verified, queue_letter
+from intake_bot.lifecycle import (
+    VERIFICATION_WORDS,
+    find_codes,
+    judge_code,
+    letter,
+    mark_verified,
+    queue_letter,
+)
 from intake_bot.parsing import ParsedMessage, parse_message, peek_message_id
-from intake_bot.privacy import event, fingerprint, is_code_match, issue_code
+from intake_bot.privacy import event, fingerprint, issue_code
 from intake_bot.responders.compose import (
     LAW_NAMES,
     compose_acknowledgement,
@@ -263,11 +269,6 @@ def classify(intake: Intake, context: Context) -> None:
     )
 
 
-# A code stands alone: six digits, or three and three ("123 456"); not part of a phone
-# number, a date or a reference.
-_CODE = re.compile(r"(?<![\d-])(\d{6}|\d{3} \d{3})(?![\d-])")
-
-
 @step("check-code")
 def check_code(intake: Intake, context: Context) -> None:
     """A reply in the thread that carries the identity code verifies the request, but only
@@ -275,34 +276,18 @@ def check_code(intake: Intake, context: Context) -> None:
     ticket, parsed = intake.thread, intake.parsed
     if ticket is None or parsed is None or ticket.status != Status.AWAITING_VERIFICATION.value:
         return
-    codes = {c.replace(" ", "") for c in _CODE.findall(f"{parsed.subject}\n{parsed.new_text}")}
+    codes = find_codes(f"{parsed.subject}\n{parsed.new_text}")
     if not codes:
         return
-    limit = context.settings.intake.max_code_attempts
-    if parsed.from_address != ticket.requester:
-        intake.verification = "other-address"
-    elif ticket.code_attempts >= limit:
-        intake.verification = "locked"
-    elif (
-        ticket.code_hash is None
-        or ticket.code_expires_at is None
-        or ticket.code_expires_at < intake.received_at
-    ):
-        intake.verification = "expired"
-    elif any(is_code_match(code, ticket.code_hash, context.code_key) for code in codes):
-        intake.verification = "verified"
-    else:
-        intake.verification = "wrong"
+    intake.verification = judge_code(
+        ticket,
+        codes,
+        from_requester=parsed.from_address == ticket.requester,
+        at=intake.received_at,
+        key=context.code_key,
+        limit=context.settings.intake.max_code_attempts,
+    )
     intake.trail.append(f"check-code: {VERIFICATION_WORDS[intake.verification]}")
-
-
-VERIFICATION_WORDS = {
-    "verified": "the identity code is right: identity verified",
-    "wrong": "a wrong identity code",
-    "other-address": "a code from an address other than the requester's: ignored",
-    "locked": "a code after too many wrong attempts: the code is locked, an officer must verify",
-    "expired": "a code after it expired: ignored (the reminder carries a new one)",
-}
 
 
 @step("open-ticket")

@@ -6,6 +6,7 @@ import email
 import email.policy
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
@@ -27,23 +28,23 @@ class Delivery:
 class _Keeper:
     """aiosmtpd handler (hooks are found by name): keep every message, or refuse on demand."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_delivery: Callable[[Delivery], None] | None = None) -> None:
         self.deliveries: list[Delivery] = []
         self.arrived = threading.Condition()
         self.refuse_with: str | None = None
+        self.on_delivery = on_delivery
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.refuse_with:
             return self.refuse_with
+        delivery = Delivery(
+            envelope.mail_from, tuple(envelope.rcpt_tos), bytes(envelope.original_content or envelope.content)
+        )
         with self.arrived:
-            self.deliveries.append(
-                Delivery(
-                    envelope.mail_from,
-                    tuple(envelope.rcpt_tos),
-                    bytes(envelope.original_content or envelope.content),
-                )
-            )
+            self.deliveries.append(delivery)
             self.arrived.notify_all()
+        if self.on_delivery is not None:
+            self.on_delivery(delivery)
         return "250 OK"
 
 
@@ -56,9 +57,11 @@ def free_port() -> int:
 class SmtpSink:
     """A real SMTP server on a loopback port; ``deliveries`` holds what it accepted."""
 
-    def __init__(self, port: int | None = None) -> None:
+    def __init__(
+        self, port: int | None = None, on_delivery: Callable[[Delivery], None] | None = None
+    ) -> None:
         self.port = port or free_port()
-        self.keeper = _Keeper()
+        self.keeper = _Keeper(on_delivery)
         self.controller = Controller(self.keeper, hostname="127.0.0.1", port=self.port)
 
     @property

@@ -23,7 +23,7 @@ from intake_bot.store import Event, Notice, OutboxMessage, ReceivedMessage, Stat
 
 FINISHED = (Status.CLOSED.value, Status.REJECTED.value, Status.WITHDRAWN.value)
 # Events whose text may quote the requester (cues, notes, reasons); their kind and time stay.
-FREE_TEXT_EVENTS = ("intake", "note", "rejected", "extended", "identity-verified")
+FREE_TEXT_EVENTS = ("intake", "note", "rejected", "extended", "identity-verified", "chat")
 ERASED = "[erased under the retention policy]"
 
 

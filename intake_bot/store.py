@@ -194,6 +194,30 @@ class MailboxState(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class ChatConversation(Base):
+    """A website chat in progress. Its text lives here only until a ticket exists (then
+    on the ticket's trail) or until it goes idle (then it is deleted)."""
+
+    __tablename__ = "chat_conversations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    org: Mapped[str] = mapped_column(String(64))
+    lang: Mapped[str] = mapped_column(String(2))
+    step: Mapped[str] = mapped_column(String(20))
+    labels_json: Mapped[str] = mapped_column("labels", Text, default="[]")
+    request_text: Mapped[str] = mapped_column(Text, default="")
+    transcript_json: Mapped[str] = mapped_column("transcript", Text, default="[]")
+    turns: Mapped[int] = mapped_column(Integer, default=0)
+    clarifications: Mapped[int] = mapped_column(Integer, default=0)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(json.loads(self.labels_json))
+
+
 class RefCounter(Base):
     """The last reference number given per organisation and year (OPMS-2026-0042)."""
 

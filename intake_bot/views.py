@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -65,7 +66,7 @@ def table(rows: list[list[str]], header: list[str]) -> str:
         "  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)).rstrip()
         for row in [header, *rows]
     ]
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def due_words(ticket: Ticket, now: datetime) -> str:
@@ -111,12 +112,22 @@ def tickets_table(tickets: list[Ticket], zones: dict[str, ZoneInfo], now: dateti
                 t.status,
                 ", ".join(t.labels) or "-",
                 t.lang,
-                t.requester or "-",
+                t.channel,
+                printable(t.requester) or "-",
                 t.received_at.astimezone(zone).strftime("%Y-%m-%d"),
                 f"{t.due_at.astimezone(zone):%Y-%m-%d} {due_words(t, now)}".strip(),
             ]
         )
-    return table(rows, ["REF", "STATUS", "RIGHTS", "LANG", "REQUESTER", "RECEIVED", "DUE"])
+    return table(rows, ["REF", "STATUS", "RIGHTS", "LANG", "VIA", "REQUESTER", "RECEIVED", "DUE"])
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """Text from a requester made safe for a terminal: control characters (escape
+    sequences that could rewrite the officer's screen, bidirectional overrides) shown as "?"."""
+    return _CONTROL.sub("?", text)
 
 
 def ticket_text(
@@ -148,4 +159,4 @@ def ticket_text(
         first, *rest = e.detail.split("\n")
         lines.append(f"    {e.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {e.actor}  {e.kind}: {first}")
         lines.extend(f"{'':>34}{line}" for line in rest)
-    return "\n".join(lines)
+    return printable("\n".join(lines))

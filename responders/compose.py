@@ -180,7 +180,9 @@ def new_message(
         message.attach(MIMEText(html, "html", _UTF8_QP))  # type: ignore[arg-type]
     message["From"] = _address(org.reply_from)
     message["To"] = _address(to)
-    message["Subject"] = subject if subject.isascii() else Header(subject, _UTF8_HEADER).encode()
+    message["Subject"] = (
+        subject if subject.isascii() else Header(subject, _UTF8_HEADER, header_name="Subject").encode()
+    )
     message["Date"] = format_datetime(now)
     domain = parseaddr(org.reply_from)[1].rpartition("@")[2] or None
     message["Message-ID"] = make_msgid(idstring="intake", domain=domain)
@@ -213,6 +215,7 @@ def compose_acknowledgement(
     original_message_id: str | None,
     original_references: list[str],
     now: datetime,
+    channel: str = "email",
 ) -> Message:
     """The acknowledgement: ref, legal due date and the one-time identity code."""
     zone = org.zone
@@ -228,6 +231,7 @@ def compose_acknowledgement(
         code=code,
         code_valid_until=format_date(code_valid_until.astimezone(zone), lang),
         law=LAW_NAMES[org.regime][lang],
+        channel=channel,
     )
     subject = reply_subject(original_subject, ACK_SUBJECT[lang].format(ref=ref))
     message = new_message(org, to, subject, body, now=now, ref=ref)
