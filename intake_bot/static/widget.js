@@ -39,12 +39,12 @@
     "h2 { margin: 0; font-size: 1.05rem; }",
     ".close { background: transparent; color: var(--text); border: 2px solid transparent; font-size: 1.4rem; line-height: 1;",
     "  cursor: pointer; padding: .1rem .5rem; border-radius: .3rem; }",
-    ".log { flex: 1; overflow-y: auto; padding: .8rem; display: flex; flex-direction: column; gap: .5rem; }",
+    ".log { flex: 1 1 auto; min-height: 6rem; overflow-y: auto; padding: .8rem; display: flex; flex-direction: column; gap: .5rem; }",
     ".message { max-width: 85%; padding: .5rem .7rem; border-radius: .6rem; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".bot { align-self: flex-start; background: #eef1f5; }",
     ".visitor { align-self: flex-end; background: var(--colour); color: var(--text); }",
     ".who { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }",
-    ".choices { display: flex; flex-wrap: wrap; gap: .4rem; padding: 0 .8rem .5rem; }",
+    ".choices { flex: 0 0 auto; max-height: 45%; overflow-y: auto; display: flex; flex-wrap: wrap; gap: .4rem; padding: .4rem .8rem; }",
     ".choices button { border: 2px solid var(--colour); background: #fff; color: #1a1a1a; border-radius: 1rem;",
     "  padding: .35rem .7rem; cursor: pointer; font-size: .9rem; }",
     "form { display: flex; gap: .4rem; padding: .6rem .8rem; border-top: 1px solid #d0d0d0; }",
@@ -52,7 +52,8 @@
     "input { flex: 1; min-width: 0; padding: .5rem; font-size: 1rem; border: 1px solid #767676; border-radius: .3rem; color: #1a1a1a; }",
     ".send { padding: .5rem .8rem; font-size: 1rem; border: 2px solid transparent; border-radius: .3rem; cursor: pointer;",
     "  background: var(--colour); color: var(--text); }",
-    ".status { padding: 0 .8rem; min-height: 1.2rem; font-size: .85rem; color: #8a1c1c; }",
+    ".status { margin: 0; padding: 0 .8rem; font-size: .85rem; color: #8a1c1c; }",
+    ".status:empty { display: none; }",
     "button:focus-visible, input:focus-visible { outline: 3px solid #ffbf47; outline-offset: 2px; }",
     "@media (prefers-reduced-motion: no-preference) { .log { scroll-behavior: smooth; } }"
   ].join("\n");
@@ -117,10 +118,11 @@
     choices.textContent = "";
     (reply.choices || []).forEach(function (choice) {
       var button = el("button", { type: "button" }, choice.label);
-      button.addEventListener("click", function () { post({ choice: choice.value }, choice.label); });
+      button.addEventListener("click", function () { post({ choice: choice.value }, choice.label); input.focus(); });
       choices.appendChild(button);
     });
     expect(reply.expects || "text");
+    log.scrollTop = log.scrollHeight; // the choices took room: keep the newest line in view
   }
 
   function errorText(body) {
