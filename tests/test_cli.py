@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
 
 from intake_bot.relay import SmtpSink
@@ -126,3 +128,40 @@ def test_demo_runs_with_nothing_configured(tmp_path: Path) -> None:
     assert len(listing.stdout.splitlines()) == 6
     again = _cli("demo", "--dir", str(tmp_path / "demo"))  # re-running starts afresh
     assert again.returncode == 0 and "Tickets (6)" in again.stdout
+
+
+@pytest.mark.slow
+def test_demo_serves_the_chat_and_shows_its_codes(tmp_path: Path) -> None:
+    """`demo --chat` prints each chat page, serves it, and prints the identity code the
+    chat mails, so a newcomer can finish a request in the browser; Ctrl-C ends it cleanly."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "intake_bot", "demo", "--dir", str(tmp_path / "demo"), "--chat"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        page = None
+        for line in child.stdout:
+            if match := re.search(r"OPMS: (http://127\.0\.0\.1:\d+/chat/opms/)", line):
+                page = match.group(1)
+            if line.startswith("Ctrl-C ends the demo"):
+                break
+        assert page, "the demo printed no chat page"
+        origin = page.split("/chat/")[0]
+        assert "<script src=" in httpx.get(page).text
+        headers = {"Origin": origin}
+        token = httpx.post(f"{page}conversations", json={"lang": "fr"}, headers=headers).json()[
+            "conversation"
+        ]
+        for text in ("effacez mes données svp", "visiteur@example.com"):
+            reply = httpx.post(f"{page}messages", json={"conversation": token, "text": text}, headers=headers)
+        ref = reply.json()["ref"]
+        lines = [next(child.stdout), next(child.stdout)]
+        assert lines[0].startswith("mail to visiteur@example.com: Votre demande " + ref)
+        assert re.match(r"  identity code: \d{6}$", lines[1].rstrip("\n"))
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(30)
+    assert child.returncode in (0, 130)

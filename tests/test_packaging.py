@@ -46,6 +46,8 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         "intake_bot/samples/01-fr-suppression.eml",
         "intake_bot/migrations/versions/0001_initial_schema.py",
         "intake_bot/py.typed",
+        "intake_bot/static/widget.js",
+        "intake_bot/migrations/versions/0004_chat_conversations.py",
         "intake_bot/classifiers/model/meta.json",
         "intake_bot/classifiers/model/textcat_multilabel/model",
     ):
@@ -89,3 +91,4 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     )
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "Replies sent (5)" in demo.stdout
+    assert "/chat/opms/" in demo.stdout
