@@ -147,9 +147,7 @@ def run_demo(folder: Path | None = None, *, chat: bool = False) -> int:
         pages = chat_addresses(settings, settings.chat.host, settings.chat.port)
         print()
         if not chat:
-            print("The website chat: `intake-bot demo --chat` serves it on this demo, at")
-            for org, page in pages:
-                print(f"  {org.name}: {page}")
+            print("The website chat: `intake-bot demo --chat` also serves it, with the pages to open.")
             return 0
 
         def ready() -> None:

@@ -91,4 +91,4 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
     )
     assert demo.returncode == 0, demo.stderr[-3000:]
     assert "Replies sent (5)" in demo.stdout
-    assert "/chat/opms/" in demo.stdout
+    assert "intake-bot demo --chat" in demo.stdout
