@@ -32,6 +32,12 @@ _FRENCH = frozenset(
     retirer désabonner desabonner désinscrire modifier corriger changer infolettre liste adresse
     numéro numero téléphone telephone envoyer recevoir plaît plait s'il oui non aussi tout tous
     toutes mais ou où car donc avoir être fait faire suis ai avez êtes merci c'est n'est mon
+    veux veut voulez voudrions peux pouvez pourriez pouvoir dois devez arrêtez arrêter arrête cessez
+    envoyez jamais rien quoi pourquoi comment quand chez sans très bien ça là textos texto pub
+    publicité publicités courrier nom prénom dossier fichier profil fermer annuler oubliez
+    désabonnement désinscription abonnement lettre nouvelles nouvelle nouveau ancienne ancien
+    mettre jour fois encore déjà depuis avoir eu reçu reçois recevez appels appelez vie privée
+    consentement effacez supprimez enlevez retirez corrigez modifiez changez
     """.split()
 )
 _ENGLISH = frozenset(
@@ -41,6 +47,10 @@ _ENGLISH = frozenset(
     need data information info account delete remove erase unsubscribe update change fix correct
     email emails list address phone number send receive copy what which who how do does did have has
     yes also all but or can could should will
+    off out opt get keep just any more sending texting texts text spam spamming forget quit leave
+    alone again know about don't won't can't stuff messages newsletter newsletters anymore now
+    wrong name file records record profile close cancel sell share they them their been be am
+    sent emailing calling calls mail mailing marketing promotions subscription
     """.split()
 )
 _SHARED = frozenset({"stop", "a", "on", "me", "information", "informations", "date", "message"})

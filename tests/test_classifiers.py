@@ -61,6 +61,14 @@ def test_quoted_history_is_not_the_request() -> None:
         ("delete my account", "en"),
         ("Bonjour, je souhaite accéder à mon dossier.", "fr"),
         ("Hi, I'd like a copy of my data please.", "en"),
+        # Two or three words, none of them a pronoun that both languages share (regression:
+        # these were undecided and took the organisation's default, French).
+        ("stop texting me", "en"),
+        ("take me off", "en"),
+        ("quit spamming me", "en"),
+        ("opt out", "en"),
+        ("arrêtez les textos", "fr"),
+        ("oubliez-moi", "fr"),
     ],
 )
 def test_short_messages_language(text: str, lang: str) -> None:
