@@ -10,6 +10,10 @@
   if (window.__intakeBotChat) return; // the snippet pasted twice: one widget
   window.__intakeBotChat = true;
 
+  // The service's address is where this script came from, not what the server was told
+  // its host name was (a forged Host header cannot redirect the visitor's words).
+  var source = document.currentScript && document.currentScript.src;
+  var api = source ? source.replace(/\/widget\.js(\?.*)?$/, "") : config.api;
   var pageLang = (document.documentElement.lang || navigator.language || "").slice(0, 2).toLowerCase();
   var lang = pageLang === "fr" || pageLang === "en" ? pageLang : config.defaultLang;
   var conversation = null;
@@ -130,7 +134,7 @@
   }
 
   function request(path, payload) {
-    return fetch(config.api + path, {
+    return fetch(api + path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(payload),
