@@ -3,7 +3,10 @@ with its real outbox sender mailing to an aiosmtpd relay."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -93,6 +96,24 @@ class ChatServer:
                 assert found, body.get_content()
                 return found.group(1)
         raise AssertionError(f"no mail number {count} to {address} reached the relay")
+
+
+def tickets_listed(server: ChatServer, folder: Path) -> list[dict[str, Any]]:
+    """What an officer's `intake-bot tickets list --json` shows, run as a separate process."""
+    config = folder / "officer.toml"
+    config.write_text(
+        f'[store]\nurl = "{server.settings.store.url}"\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {server.settings.smtp.port}\nsecurity = "none"\n'
+        '[[organizations]]\nid = "opms"\nname = "OPMS"\nreply_from = "OPMS <contact@opms.example>"\n',
+        encoding="utf-8",
+    )
+    listing = subprocess.run(
+        [sys.executable, "-m", "intake_bot", "--config", str(config), "tickets", "list", "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return [json.loads(line) for line in listing.stdout.splitlines()]
 
 
 @contextmanager

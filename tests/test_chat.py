@@ -4,8 +4,6 @@ outbox sender, an aiosmtpd relay, and SQLite or PostgreSQL: whole conversations 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +18,7 @@ from intake_bot.errors import ConfigError
 from intake_bot.relay import SmtpSink
 from intake_bot.retention import ERASED, erase_expired
 from intake_bot.store import ChatConversation, Event, Status, Ticket
-from tests.chat_helpers import ChatServer, chat_settings, running_chat
+from tests.chat_helpers import ChatServer, chat_settings, running_chat, tickets_listed
 
 pytestmark = pytest.mark.smtp
 
@@ -90,25 +88,8 @@ def test_french_deletion_in_the_chat_becomes_a_verified_ticket(chat: ChatServer,
     confirmation = chat.relay.wait_for(2, 10)[-1]
     assert confirmation.recipients == ("marie.roy@example.com",)
 
-    config = tmp_path / "config.toml"
-    config.write_text(_toml(chat), encoding="utf-8")
-    listing = subprocess.run(
-        [sys.executable, "-m", "intake_bot", "--config", str(config), "tickets", "list", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = [json.loads(line) for line in listing.stdout.splitlines()]
+    rows = tickets_listed(chat, tmp_path)
     assert [(r["ref"], r["channel"], r["status"]) for r in rows] == [(ref, "chat", "verified")]
-
-
-def _toml(chat: ChatServer) -> str:
-    s = chat.settings
-    return (
-        f'[store]\nurl = "{s.store.url}"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {s.smtp.port}\nsecurity = "none"\n'
-        '[[organizations]]\nid = "opms"\nname = "OPMS"\nreply_from = "OPMS <contact@opms.example>"\n'
-    )
 
 
 def test_an_unsure_request_gets_a_clarifying_question_and_follows_the_visitor_language(

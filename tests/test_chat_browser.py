@@ -5,10 +5,7 @@ in a page of another origin, as on an organisation's website."""
 from __future__ import annotations
 
 import functools
-import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -24,7 +21,7 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 from intake_bot.relay import SmtpSink, free_port
-from tests.chat_helpers import ChatServer, chat_settings, running_chat
+from tests.chat_helpers import chat_settings, running_chat, tickets_listed
 
 pytestmark = [pytest.mark.smtp, pytest.mark.browser]
 
@@ -162,24 +159,7 @@ def test_a_french_deletion_request_in_the_browser(
             == "launcher"
         )
 
-        _assert_listed(chat, tmp_path, ref)
-
-
-def _assert_listed(chat: ChatServer, tmp_path: Path, ref: str) -> None:
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[store]\nurl = "{chat.settings.store.url}"\n'
-        f'[smtp]\nhost = "127.0.0.1"\nport = {chat.settings.smtp.port}\nsecurity = "none"\n'
-        '[[organizations]]\nid = "opms"\nname = "OPMS"\nreply_from = "OPMS <contact@opms.example>"\n',
-        encoding="utf-8",
-    )
-    listing = subprocess.run(
-        [sys.executable, "-m", "intake_bot", "--config", str(config), "tickets", "list", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = [json.loads(line) for line in listing.stdout.splitlines()]
-    assert [(r["ref"], r["channel"], r["status"], r["labels"]) for r in rows] == [
-        (ref, "chat", "verified", ["deletion"])
-    ]
+        rows = tickets_listed(chat, tmp_path)
+        assert [(r["ref"], r["channel"], r["status"], r["labels"]) for r in rows] == [
+            (ref, "chat", "verified", ["deletion"])
+        ]
