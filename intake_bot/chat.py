@@ -174,6 +174,14 @@ PHRASES: dict[str, dict[str, str]] = {
     },
 }
 
+# What the bot asks again when a turn brings nothing it can use.
+REPROMPT = {
+    ChatStep.REQUEST: "ask_rights",
+    ChatStep.RIGHTS: "ask_rights",
+    ChatStep.EMAIL: "ask_email",
+    ChatStep.CODE: "no_code",
+}
+
 _EMAIL = re.compile(
     r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+"
 )
@@ -203,9 +211,9 @@ class ChatReply:
 
 
 def greeting(org: OrganizationSettings, lang: str) -> str:
-    strings = org.chat.fr if org.chat is not None and lang == "fr" else org.chat.en if org.chat else None
-    custom = strings.greeting if strings is not None else None
-    return custom or PHRASES[lang]["greeting"].format(org=org.name)
+    """The organisation's own greeting in *lang* if it wrote one, else the default."""
+    custom = getattr(org.chat, lang).greeting if org.chat is not None else None
+    return str(custom or PHRASES[lang]["greeting"].format(org=org.name))
 
 
 def token_hash(token: str) -> str:
@@ -331,6 +339,11 @@ class Turn:
         choices = set(self.available_choices(step))
         if choice and choice not in choices:
             choice = ""  # a stale or forged button: treat the turn as text
+            if not text:
+                self.said = "[a button no longer offered]"
+                if step in REPROMPT:
+                    return self.reply(step, [self.phrase(REPROMPT[step])], self.available_choices(step))
+                return self.finished(step)
         label = PHRASES[self.lang].get(f"choice:{choice}", "") if choice else ""
         self.said = f"[{label}]" if choice else (mask_codes(text) if step is ChatStep.CODE else text)
         if choice == NEW or step in (ChatStep.DONE, ChatStep.CLOSED):

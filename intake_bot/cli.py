@@ -122,7 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     refusal.add_argument("--provision", metavar="TEXT", help="the provision of law the refusal rests on")
     officer_command("withdraw", "record that the requester withdrew the request")
     exporting = ticket_commands.add_parser("export", help="all tickets with their audit trails")
-    exporting.add_argument("--format", choices=("csv", "json"), default="csv")
+    exporting.add_argument(
+        "--format",
+        choices=("csv", "json", "training"),
+        default="csv",
+        help="csv or json: every ticket and its trail; training: the relabelled tickets as "
+        "rows for the rights model's corpus (they hold requesters' words: review before use)",
+    )
     exporting.add_argument("--output", metavar="F", help="write to this file (default: standard output)")
     return parser
 

@@ -527,7 +527,10 @@ EXPORT_FIELDS = (
 
 
 def export(store: Store, settings: Settings, form: str) -> str:
-    """Every ticket with its audit trail, for an audit or a regulator."""
+    """Every ticket with its audit trail, for an audit or a regulator; or, with form
+    "training", the officers' corrections as rows for the rights model's corpus."""
+    if form == "training":
+        return _training_rows(store)
     zones = {org.id: org.zone for org in settings.organizations}
     from intake_bot.views import ticket_json
 
@@ -566,6 +569,48 @@ def export(store: Store, settings: Settings, form: str) -> str:
             }
         )
     return out.getvalue()
+
+
+def _training_rows(store: Store) -> str:
+    """One JSONL row per ticket an officer relabelled, in the format of
+    classifiers/data/train*.jsonl: the requester's new text (or, for the chat, what the
+    visitor typed before giving an address) and the rights the officer decided. Tickets
+    whose personal data was erased have no text left and are skipped."""
+    from intake_bot.parsing import parse_message
+
+    out = []
+    with store.sessions() as session:
+        relabelled = select(Event.ticket_id).where(Event.kind == "relabelled")
+        for ticket in session.scalars(
+            select(Ticket).where(Ticket.id.in_(relabelled), Ticket.erased_at.is_(None)).order_by(Ticket.id)
+        ):
+            subject, text = ticket.subject, ""
+            raw = session.scalar(
+                select(ReceivedMessage.raw)
+                .where(ReceivedMessage.ticket_id == ticket.id, ReceivedMessage.raw.is_not(None))
+                .order_by(ReceivedMessage.id)
+                .limit(1)
+            )
+            if raw:
+                parsed = parse_message(raw)
+                subject, text = parsed.subject, parsed.new_text
+            elif ticket.channel == "chat":
+                said = session.scalars(
+                    select(Event.detail)
+                    .where(Event.ticket_id == ticket.id, Event.kind == "chat")
+                    .where(Event.detail.startswith("visitor: "))
+                    .order_by(Event.id)
+                ).all()
+                subject = ""
+                # The visitor's own words: not the address they gave, not the buttons they pressed.
+                typed = [line.removeprefix("visitor: ") for line in said]
+                text = "\n".join(
+                    t for t in typed if "@" not in t and not (t.startswith("[") and t.endswith("]"))
+                )
+            if text.strip():
+                row = {"lang": ticket.lang, "subject": subject, "text": text, "labels": ticket.labels}
+                out.append(json.dumps({**row, "source": ticket.ref}, ensure_ascii=False) + "\n")
+    return "".join(out)
 
 
 def _local(moment: datetime | None, zone: ZoneInfo | None) -> str | None:

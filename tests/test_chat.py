@@ -128,6 +128,8 @@ def test_the_visitor_may_correct_the_right_and_the_address_before_verifying(chat
     assert chat.say(token, "please delete my account")["step"] == "email"
     assert chat.say(token, choice="change-rights")["step"] == "rights"
     assert chat.say(token, choice="access")["step"] == "email"
+    stale = chat.say(token, choice="resend")  # a button of another step (an old tab, a forged call)
+    assert stale["step"] == "email" and stale["messages"][0]["text"].startswith("To confirm that it is you")
     ref = chat.say(token, "first@example.org")["ref"]
     assert chat.say(token, choice="change-email")["step"] == "email"
     again = chat.say(token, "second@example.org")
@@ -310,3 +312,26 @@ def test_widget_colours_must_be_readable() -> None:
 def test_origins_must_be_origins(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="not a web origin"):
         chat_settings(25, "sqlite:///x.db", tmp_path, origins=("https://www.opms.example/contact",))
+
+
+def test_an_officers_relabel_of_a_chat_ticket_becomes_a_training_row(chat: ChatServer) -> None:
+    """The visitor's own words (not the address, not the bot) and the officer's rights."""
+    from intake_bot import lifecycle
+    from intake_bot.config import code_key
+
+    token, _ = chat.start("en")
+    assert chat.say(token, "I have a question about my account")["step"] == "rights"
+    assert chat.say(token, choice="deletion")["step"] == "email"
+    ref = chat.say(token, "kim@example.org")["ref"]
+    actor = lifecycle.Actor("officer@opms.example", datetime.now(UTC))
+    lifecycle.relabel(chat.store, chat.settings, ref, ["access"], actor, code_key(chat.settings))
+    [row] = [
+        json.loads(line) for line in lifecycle.export(chat.store, chat.settings, "training").splitlines()
+    ]
+    assert row == {
+        "lang": "en",
+        "subject": "",
+        "text": "I have a question about my account",
+        "labels": ["access"],
+        "source": ref,
+    }

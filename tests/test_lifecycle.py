@@ -417,3 +417,12 @@ def test_relabel_records_the_correction_and_turns_triage_into_a_request(
     [relabelled] = [e for e in events if e.kind == "relabelled"]
     assert json.loads(relabelled.detail) == {"from": [], "to": ["deletion", "opt-out"]}
     assert relabelled.actor == "olivier@opms.example"
+    # The correction, as a row the rights model can be retrained on.
+    [row] = [json.loads(line) for line in lifecycle.export(store, settings, "training").splitlines()]
+    assert row == {
+        "lang": "fr",
+        "subject": "Mon dossier",
+        "text": "Bonjour, pouvez-vous me rappeler cette semaine? Merci.",
+        "labels": ["deletion", "opt-out"],
+        "source": ticket.ref,
+    }
