@@ -335,3 +335,19 @@ def test_an_officers_relabel_of_a_chat_ticket_becomes_a_training_row(chat: ChatS
         "labels": ["access"],
         "source": ref,
     }
+
+
+def test_a_chat_ticket_is_in_the_officers_reminders_and_digest(chat: ChatServer) -> None:
+    from intake_bot.notices import queue_digests, queue_reminders
+
+    token, _ = chat.start("fr")
+    chat.say(token, "je veux savoir quels renseignements vous avez sur moi")
+    ref = chat.say(token, "paul@example.ca")["ref"]
+    ticket, _ = _ticket(chat, ref)
+    reminders = queue_reminders(chat.settings, chat.store, ticket.due_at - timedelta(days=6), dry_run=True)
+    assert [line.officer for line in reminders] == ["officer@opms.example"]
+    assert ref in reminders[0].what
+    digests = queue_digests(chat.settings, chat.store, datetime.now(UTC), dry_run=True)
+    assert [(line.officer, line.what) for line in digests] == [
+        ("officer@opms.example", "digest: 1 open, 0 overdue, 0 to triage, 1 new")
+    ]
