@@ -1,0 +1,161 @@
+"""Choose the rights model's input features without touching the held-out or external sets.
+
+    python benchmarks/classifier_select.py
+
+Cross-author validation: each training file was written in a separate pass, by a
+separate author, in different situations. For each file in turn, a variant is
+trained on all the other files and scored (rules + model, as in production) on
+that file; the figure is the mean macro-F1 over files. This estimates how a
+choice generalises to wording the model has not seen, which is what the held-out
+set measures, without looking at it. Prints one line per variant.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import intake_bot.classifiers.model as model_module  # noqa: E402
+import intake_bot.classifiers.train as train_module  # noqa: E402
+from intake_bot.classifiers import LABELS, classify_request  # noqa: E402
+
+DATA = ROOT / "classifiers" / "data"
+
+
+def macro_f1(rows: list[dict[str, object]], predict: Callable[[str, str], set[str]]) -> float:
+    counts = {label: [0, 0, 0] for label in LABELS}  # tp, fp, fn
+    for row in rows:
+        predicted = predict(str(row["text"]), str(row.get("subject") or ""))
+        expected = set(row["labels"])  # type: ignore[call-overload]
+        for label in LABELS:
+            counts[label][0] += label in predicted and label in expected
+            counts[label][1] += label in predicted and label not in expected
+            counts[label][2] += label not in predicted and label in expected
+    return statistics.mean(2 * tp / (2 * tp + fp + fn) if tp else 0.0 for tp, fp, fn in counts.values())
+
+
+def with_rules(text: str, subject: str) -> set[str]:
+    return set(classify_request(text, subject).labels)
+
+
+def model_alone(text: str, subject: str) -> set[str]:
+    scores = model_module.model_scores(text, subject) or {}
+    return {label for label, score in scores.items() if score >= 0.5}
+
+
+def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> None:
+    files = sorted(DATA.glob("train*.jsonl"))
+    original_words, original_config = train_module.words_of, dict(train_module.CONFIG["model"])
+    train_module.words_of = words
+    if "architecture" in config:  # a whole other model instead of settings of the bag of words
+        train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
+        train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
+    else:
+        train_module.CONFIG["model"].update(config)  # type: ignore[attr-defined]
+    scores, alone = [], []
+    try:
+        for held in files:
+            rows = [r for f in files if f != held for r in train_module.load_rows(f)]
+            with tempfile.TemporaryDirectory() as folder:
+                nlp = train_module.train(rows, Path(folder), quiet=True)
+
+                def scores_of(text: str, subject: str = "", nlp: object = nlp) -> dict[str, float]:
+                    doc = nlp(train_module.message_doc(nlp, subject, text))  # type: ignore[operator]
+                    return {label: float(score) for label, score in doc.cats.items()}
+
+                model_module.model_scores = scores_of  # type: ignore[assignment]
+                rows = train_module.load_rows(held)
+                scores.append(macro_f1(rows, with_rules))
+                alone.append(macro_f1(rows, model_alone))
+    finally:
+        train_module.words_of = original_words
+        train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
+        train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
+    per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
+    summary = f"mean {statistics.mean(scores):.3f} (model alone {statistics.mean(alone):.3f})"
+    print(f"{name:26s} {summary}   {per_file}", flush=True)
+
+
+TOK2VEC = {
+    "@architectures": "spacy.HashEmbedCNN.v2",
+    "pretrained_vectors": None,
+    "width": 64,
+    "depth": 2,
+    "embed_size": 2000,
+    "window_size": 1,
+    "maxout_pieces": 3,
+    "subword_features": True,
+}
+CNN = {"@architectures": "spacy.TextCatCNN.v2", "exclusive_classes": False, "nO": None, "tok2vec": TOK2VEC}
+ENSEMBLE = {
+    "@architectures": "spacy.TextCatEnsemble.v2",
+    "nO": None,
+    "tok2vec": TOK2VEC,
+    "linear_model": {
+        "@architectures": "spacy.TextCatBOW.v3",
+        "exclusive_classes": False,
+        "ngram_size": 1,
+        "no_output_layer": False,
+        "length": 2**16,
+    },
+}
+
+
+def grid() -> None:
+    """The two thresholds that combine model and rules, over the same folds, for the chosen features."""
+    import intake_bot.classifiers.requests as requests_module
+
+    files = sorted(DATA.glob("train*.jsonl"))
+    combos = [(m, a) for m in (0.4, 0.5) for a in (0.5, 0.7, 0.8)]
+    results: dict[tuple[float, float], list[float]] = {combo: [] for combo in combos}
+    for held in files:
+        rows = [r for f in files if f != held for r in train_module.load_rows(f)]
+        with tempfile.TemporaryDirectory() as folder:
+            nlp = train_module.train(rows, Path(folder), quiet=True)
+            test = train_module.load_rows(held)
+            cached = {}
+            for row in test:
+                text, subject = str(row["text"]), str(row.get("subject") or "")
+                doc = nlp(train_module.message_doc(nlp, subject, text))
+                cached[(text, subject)] = {label: float(score) for label, score in doc.cats.items()}
+            model_module.model_scores = lambda text, subject="", cached=cached: cached[(text, subject)]  # type: ignore[assignment,misc]
+            for model_threshold, also in combos:
+                requests_module.MODEL_THRESHOLD, requests_module.ALSO_THRESHOLD = model_threshold, also
+                results[(model_threshold, also)].append(macro_f1(test, with_rules))
+    for (model_threshold, also), scores in sorted(
+        results.items(), key=lambda item: -statistics.mean(item[1])
+    ):
+        print(f"model threshold {model_threshold}  also {also}  mean {statistics.mean(scores):.3f}")
+
+
+def main() -> int:
+    if sys.argv[1:] == ["--grid"]:
+        grid()
+        return 0
+    plain = train_module.plain_words
+    only = sys.argv[1:]
+    variants: list[tuple[str, Callable[[str], list[str]], dict[str, object]]] = [
+        ("words (current)", plain, {}),
+        ("words, accents folded", train_module.folded_words, {}),
+        ("words + 5-letter stems", train_module.stemmed_words, {}),
+        ("words, ngram 1", plain, {"ngram_size": 1}),
+        ("words, ngram 3", plain, {"ngram_size": 3}),
+        ("folded, ngram 1", train_module.folded_words, {"ngram_size": 1}),
+        ("stems, ngram 1", train_module.stemmed_words, {"ngram_size": 1}),
+        ("stems, CNN", train_module.stemmed_words, {"architecture": CNN}),
+        ("stems, ensemble", train_module.stemmed_words, {"architecture": ENSEMBLE}),
+    ]
+    for name, words, config in variants:
+        if not only or any(o in name for o in only):
+            evaluate(name, words, **config)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
