@@ -33,6 +33,24 @@ _BOUNCE_SUBJECT = re.compile(
     r"avis de non-?remise|notification d.état de remise)",
     re.I,
 )
+# What mail servers write at the top of a bounce (Postfix, Exim, qmail, Gmail, Exchange,
+# in English and French), for bounces that reach us without their report headers, e.g.
+# re-sent by a forwarding rule. The wording must open the text: a person who forwards a
+# bounce to ask about it writes their own words first.
+_BOUNCE_TEXT = re.compile(
+    r"(this is the mail system at host|this is the qmail-send program|"
+    r"i'?m sorry to have to inform you that your message could not\s+be\s+delivered|"
+    r"delivery to the following recipients? (failed|has failed) permanently|"
+    r"delivery has failed to these recipients or groups|"
+    r"your message (wasn'?t|was not|couldn'?t be|could not be) delivered to|"
+    r"message (was )?undeliverable|a message that you sent could not be delivered|"
+    r"^\s*(diagnostic-code|final-recipient|reporting-mta)\s*:|"
+    r"\b5[0-5]\d[ -]5\.\d{1,3}\.\d{1,3}\b|"
+    r"votre message n.a pas pu [êe]tre (remis|distribu[ée]|livr[ée])|"
+    r"le message (suivant )?n.a pas pu [êe]tre (remis|distribu[ée]|livr[ée])|"
+    r"la remise (du message )?(a [ée]chou[ée]|aux destinataires suivants a [ée]chou[ée]))",
+    re.I | re.M,
+)
 _AUTO_SUBJECT = re.compile(
     r"^\s*(auto(matic|matische)?[- ]?(reply|response|antwort)|autoreply|"
     r"réponse automatique|reponse automatique|r[ée]ponse automatique|"
@@ -92,9 +110,22 @@ def screen_automated(message: ParsedMessage) -> AutomatedVerdict | None:
         return AutomatedVerdict("bounce", "delivery failure subject")
     if _AUTO_SUBJECT.match(message.subject):
         return AutomatedVerdict("auto-reply", "auto-reply subject")
+    if _opens_with_bounce_wording(message.new_text or message.text):
+        return AutomatedVerdict("bounce", "a mail server's delivery failure wording")
     if is_out_of_office_text(message.new_text or message.text):
         return AutomatedVerdict("auto-reply", "out-of-office wording")
     return None
+
+
+def _opens_with_bounce_wording(text: str) -> bool:
+    found = _BOUNCE_TEXT.search(text[:600])
+    if found is None:
+        return False
+    # Before it, at most a banner such as Gmail's "** Address not found **".
+    before = "\n".join(
+        line for line in text[: found.start()].splitlines() if not line.strip().startswith("**")
+    )
+    return len(re.sub(r"\W", "", before)) <= 40
 
 
 def is_out_of_office_text(text: str) -> bool:

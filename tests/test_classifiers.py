@@ -102,6 +102,24 @@ def test_too_short_to_tell_says_so() -> None:
             "I am currently out of the office with limited access to email.",
             "auto-reply",
         ),
+        # Bounces forwarded or re-sent without their report headers: the servers' wording.
+        (
+            "Subject: Fwd: your mail",
+            "This is the mail system at host mx.example.net.\n\nI'm sorry to have to inform you "
+            "that your message could not be delivered to one or more recipients.",
+            "bounce",
+        ),
+        (
+            "Subject: Re: demande",
+            "Votre message n'a pas pu être remis à jdoe@example.org.\n550 5.1.1 Adresse inconnue",
+            "bounce",
+        ),
+        (
+            "Subject: Notice",
+            "Delivery has failed to these recipients or groups:\nmarc@example.com\n"
+            "The email address you entered couldn't be found.",
+            "bounce",
+        ),
     ],
 )
 def test_automated_mail(headers: str, body: str, kind: str) -> None:
@@ -116,6 +134,11 @@ def test_automated_mail(headers: str, body: str, kind: str) -> None:
         "I was away last week, sorry for the delay: please delete my account.",
         "Je serai en vacances bientôt, pouvez-vous supprimer mes données avant?",
         "Please stop sending me emails.",
+        # A person who forwards a bounce to ask about it writes first: still a person.
+        "I wrote to your other address and got the message below, please delete my data.\n\n"
+        "This is the mail system at host mx.example.net. Your message could not be delivered.",
+        "My email could not be delivered to your sales team last week, so I am writing here: "
+        "please correct my phone number to 514-555-0101.",
     ],
 )
 def test_people_are_not_flagged_automated(body: str) -> None:
