@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parseaddr
 from enum import StrEnum
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from intake_bot.classifiers import LABELS, classify_request, detect_language
@@ -35,16 +35,23 @@ from intake_bot.deadlines import compute_due_date
 from intake_bot.errors import IntakeError
 from intake_bot.lifecycle import (
     VERIFICATION_WORDS,
+    confirm_by_code,
+    count_wrong_code,
     find_codes,
     judge_code,
-    letter,
-    mark_verified,
     mask_codes,
-    queue_letter,
 )
 from intake_bot.privacy import event, fingerprint, issue_code
 from intake_bot.responders.compose import LAW_NAMES, compose_acknowledgement, format_date, format_rights
-from intake_bot.store import ChatConversation, Event, OutboxMessage, Status, Store, Ticket, outbox_row
+from intake_bot.store import (
+    ChatConversation,
+    OutboxMessage,
+    Status,
+    Store,
+    Ticket,
+    acknowledgements_since,
+    outbox_row,
+)
 
 
 class ChatStep(StrEnum):
@@ -325,9 +332,11 @@ class Turn:
         return PHRASES[self.lang][key].format(org=self.org.name, **values)
 
     def reply(self, step: ChatStep, messages: list[str], choices: list[str] | None = None) -> ChatReply:
+        """Move to *step* and answer; the buttons are the step's own unless *choices* says otherwise."""
         self.conversation.step = step.value
         ticket = self.ticket()
-        return ChatReply(self.lang, step, messages, choices or [], ticket.ref if ticket else None)
+        offered = self.available_choices(step) if choices is None else choices
+        return ChatReply(self.lang, step, messages, offered, ticket.ref if ticket else None)
 
     def ticket(self) -> Ticket | None:
         if self.conversation.ticket_id is None:
@@ -342,7 +351,7 @@ class Turn:
             if not text:
                 self.said = "[a button no longer offered]"
                 if step in REPROMPT:
-                    return self.reply(step, [self.phrase(REPROMPT[step])], self.available_choices(step))
+                    return self.reply(step, [self.phrase(REPROMPT[step])])
                 return self.finished(step)
         label = PHRASES[self.lang].get(f"choice:{choice}", "") if choice else ""
         self.said = f"[{label}]" if choice else (mask_codes(text) if step is ChatStep.CODE else text)
@@ -372,14 +381,12 @@ class Turn:
             self.conversation.lang = guess.lang
 
     def on_request(self, text: str) -> ChatReply:
-        if not text:
-            return self.reply(ChatStep.REQUEST, [self.phrase("ask_rights")], [*LABELS, OTHER])
         self.follow_language(text)
         self.conversation.request_text = (self.conversation.request_text + "\n" + text).strip()
         result = classify_request(text)
         if result.labels and result.confident:
             return self.understood(result.labels)
-        return self.reply(ChatStep.RIGHTS, [self.phrase("ask_rights")], [*LABELS, OTHER])
+        return self.reply(ChatStep.RIGHTS, [self.phrase("ask_rights")])
 
     def on_rights(self, text: str, choice: str) -> ChatReply:
         if choice == OTHER:
@@ -394,7 +401,7 @@ class Turn:
                 return self.understood(result.labels)
         self.conversation.clarifications += 1
         again = "ask_rights_again" if self.conversation.clarifications > 1 else "ask_rights"
-        return self.reply(ChatStep.RIGHTS, [self.phrase(again)], [*LABELS, OTHER])
+        return self.reply(ChatStep.RIGHTS, [self.phrase(again)])
 
     def understood(self, labels: list[str]) -> ChatReply:
         self.conversation.labels_json = json.dumps([label for label in LABELS if label in labels])
@@ -405,29 +412,25 @@ class Turn:
             return self.reply(
                 ChatStep.CODE,
                 [self.phrase("understood", rights=format_rights(labels, self.lang)), self.phrase("no_code")],
-                self.available_choices(ChatStep.CODE),
             )
         rights = format_rights(self.conversation.labels, self.lang)
         return self.reply(
             ChatStep.EMAIL,
             [self.phrase("understood", rights=rights), self.phrase("ask_email")],
-            [CHANGE_RIGHTS],
         )
 
     def on_email(self, text: str, choice: str) -> ChatReply:
         if choice == CHANGE_RIGHTS:
-            return self.reply(ChatStep.RIGHTS, [self.phrase("ask_rights")], [*LABELS, OTHER])
+            return self.reply(ChatStep.RIGHTS, [self.phrase("ask_rights")])
         found = _EMAIL.search(text)
         address = found.group(0).lower() if found else ""
         if not found or "@" not in parseaddr(address)[1]:
-            return self.reply(ChatStep.EMAIL, [self.phrase("bad_email")], [CHANGE_RIGHTS])
+            return self.reply(ChatStep.EMAIL, [self.phrase("bad_email")])
         if address in self.service.settings.own_addresses:
-            return self.reply(ChatStep.EMAIL, [self.phrase("own_address")], [CHANGE_RIGHTS])
+            return self.reply(ChatStep.EMAIL, [self.phrase("own_address")])
         if self.codes_sent_to(address) >= self.service.settings.chat.codes_per_address_per_day:
             event("chat code refused", reason="per-address limit", to=fingerprint(address))
-            return self.reply(
-                ChatStep.EMAIL, [self.phrase("too_many_codes", address=_contact(self.org))], [CHANGE_RIGHTS]
-            )
+            return self.reply(ChatStep.EMAIL, [self.phrase("too_many_codes", address=_contact(self.org))])
         ticket = self.ticket()
         if ticket is None:
             ticket = self.open_ticket(address)
@@ -440,20 +443,14 @@ class Turn:
         return self.reply(
             ChatStep.CODE,
             [self.phrase("code_sent", ref=ticket.ref, email=address, until=until)],
-            [RESEND, CHANGE_EMAIL],
         )
 
     def codes_sent_to(self, address: str) -> int:
         """Identity codes and acknowledgements mailed to *address* in the last 24 hours."""
-        since = self.now - timedelta(days=1)
-        count = self.session.scalar(
-            select(func.count(OutboxMessage.id)).where(
-                OutboxMessage.recipient == address,
-                OutboxMessage.kind == "acknowledgement",
-                OutboxMessage.created_at >= since,
-            )
-        )
-        return int(count or 0)
+        found = self.session.execute(
+            acknowledgements_since(self.now - timedelta(days=1), address).group_by(OutboxMessage.recipient)
+        ).first()
+        return int(found[1]) if found else 0
 
     def open_ticket(self, address: str) -> Ticket:
         """The ticket, as a received email would open it; the clock runs from the conversation's start."""
@@ -504,7 +501,7 @@ class Turn:
         )
         # The conversation so far moves to the trail; the conversation row keeps no text.
         for at, who, said in json.loads(conversation.transcript_json):
-            self.session.add(_chat_event(ticket.id, datetime.fromisoformat(at), f"{who}: {said}"))
+            self.chat_line(ticket, datetime.fromisoformat(at), f"{who}: {said}")
         conversation.transcript_json = "[]"
         conversation.request_text = ""
         event("chat ticket opened", ticket=ref, requester=fingerprint(address))
@@ -550,11 +547,11 @@ class Turn:
         if ticket.status != Status.AWAITING_VERIFICATION.value:  # verified by mail or an officer meanwhile
             return self.finished(ChatStep.DONE)
         if choice == CHANGE_EMAIL:
-            return self.reply(ChatStep.EMAIL, [self.phrase("ask_email")], [CHANGE_RIGHTS])
+            return self.reply(ChatStep.EMAIL, [self.phrase("ask_email")])
         limit = self.service.settings.intake.max_code_attempts
         if choice == RESEND:
             if ticket.code_attempts >= limit:
-                return self.reply(ChatStep.CLOSED, [self.phrase("locked", ref=ticket.ref)], [NEW])
+                return self.reply(ChatStep.CLOSED, [self.phrase("locked", ref=ticket.ref)])
             if self.codes_sent_to(ticket.requester) >= self.service.settings.chat.codes_per_address_per_day:
                 return self.reply(
                     ChatStep.CODE, [self.phrase("too_many_codes", address=_contact(self.org))], [CHANGE_EMAIL]
@@ -563,11 +560,10 @@ class Turn:
             return self.reply(
                 ChatStep.CODE,
                 [self.phrase("code_sent", ref=ticket.ref, email=ticket.requester, until=until)],
-                [RESEND, CHANGE_EMAIL],
             )
         codes = find_codes(text)
         if not codes:
-            return self.reply(ChatStep.CODE, [self.phrase("no_code")], [RESEND, CHANGE_EMAIL])
+            return self.reply(ChatStep.CODE, [self.phrase("no_code")])
         verdict = judge_code(
             ticket, codes, from_requester=True, at=self.now, key=self.service.key, limit=limit
         )
@@ -575,29 +571,14 @@ class Turn:
         if verdict == "verified":
             return self.verified(ticket)
         if verdict == "expired":
-            return self.reply(ChatStep.CODE, [self.phrase("expired")], [RESEND, CHANGE_EMAIL])
-        if verdict == "wrong":
-            ticket.code_attempts += 1
-        if ticket.code_attempts >= limit:
-            if verdict == "wrong":
-                self.event(
-                    ticket,
-                    "code-locked",
-                    f"{limit} wrong codes: the code is locked; an officer must verify identity",
-                )
-            return self.reply(ChatStep.CLOSED, [self.phrase("locked", ref=ticket.ref)], [NEW])
-        left = limit - ticket.code_attempts
-        return self.reply(ChatStep.CODE, [self.phrase("wrong_code", left=left)], [RESEND, CHANGE_EMAIL])
+            return self.reply(ChatStep.CODE, [self.phrase("expired")])
+        if verdict == "locked" or count_wrong_code(self.session, ticket, limit, self.now):
+            return self.reply(ChatStep.CLOSED, [self.phrase("locked", ref=ticket.ref)])
+        return self.reply(ChatStep.CODE, [self.phrase("wrong_code", left=limit - ticket.code_attempts)])
 
     def verified(self, ticket: Ticket) -> ChatReply:
-        org, now = self.org, self.now
-        mark_verified(
-            self.session, org, ticket, "the identity code, typed in the website chat", "intake-bot", now
-        )
-        due = format_date(ticket.due_at.astimezone(org.zone), ticket.lang)
-        queue_letter(
-            self.session, ticket, "verified", letter(self.session, org, ticket, "verified", now, due=due), now
-        )
+        org = self.org
+        confirm_by_code(self.session, org, ticket, "the identity code, typed in the website chat", self.now)
         self.mail_queued = True
         return self.reply(
             ChatStep.DONE,
@@ -609,7 +590,6 @@ class Turn:
                     law=LAW_NAMES[org.regime][self.lang],
                 )
             ],
-            [NEW],
         )
 
     def finished(self, step: ChatStep) -> ChatReply:
@@ -618,12 +598,13 @@ class Turn:
             self.conversation.labels_json = "[]"
             self.conversation.clarifications = 0
             return self.reply(ChatStep.REQUEST, [greeting(self.org, self.lang)])
-        return self.reply(
-            ChatStep.DONE if step is ChatStep.DONE else step, [self.phrase("already", ref=ticket.ref)], [NEW]
-        )
+        return self.reply(step, [self.phrase("already", ref=ticket.ref)])
 
     def event(self, ticket: Ticket, kind: str, detail: str) -> None:
         Store.add_event(self.session, ticket, kind, detail, at=self.now)
+
+    def chat_line(self, ticket: Ticket, at: datetime, line: str) -> None:
+        Store.add_event(self.session, ticket, "chat", line, actor="website chat", at=at)
 
     def record(self, reply: ChatReply) -> None:
         """The turn and the answer: on the ticket's trail once there is one, else on the conversation."""
@@ -631,16 +612,12 @@ class Turn:
         ticket = self.ticket()
         if ticket is not None:
             for who, text in lines:
-                self.session.add(_chat_event(ticket.id, self.now, f"{who}: {text}"))
+                self.chat_line(ticket, self.now, f"{who}: {text}")
             ticket.updated_at = self.now
             return
         transcript = json.loads(self.conversation.transcript_json)
         transcript += [_line(self.now, who, text) for who, text in lines]
         self.conversation.transcript_json = json.dumps(transcript, ensure_ascii=False)
-
-
-def _chat_event(ticket_id: int, at: datetime, detail: str) -> Event:
-    return Event(ticket_id=ticket_id, at=at, actor="website chat", kind="chat", detail=detail)
 
 
 def purge_idle_conversations(settings: Settings, store: Store, now: datetime) -> int:

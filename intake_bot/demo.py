@@ -11,7 +11,6 @@ from __future__ import annotations
 import email
 import email.policy
 import os
-import re
 import shutil
 import tempfile
 import textwrap
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from intake_bot import views
 from intake_bot.config import load_settings
+from intake_bot.lifecycle import find_codes
 from intake_bot.relay import Delivery, SmtpSink, free_port
 from intake_bot.service import poll_once
 from intake_bot.store import Store, Ticket
@@ -171,10 +171,9 @@ def _show_live(delivery: Delivery) -> None:
     message = delivery.message
     body = message.get_body(("plain",))
     text = body.get_content() if body else ""
-    code = re.search(r"^\s+(\d{6})\s*$", text, re.MULTILINE)
     print(f"mail to {', '.join(delivery.recipients)}: {message['Subject']}", flush=True)
-    if code:
-        print(f"  identity code: {code.group(1)}", flush=True)
+    for code in find_codes(text):
+        print(f"  identity code: {code}", flush=True)
 
 
 def _print_replies(deliveries: list[Delivery], config_path: Path, tickets: list[Ticket]) -> None:

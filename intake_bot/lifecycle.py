@@ -356,6 +356,31 @@ def mark_verified(
     return clock
 
 
+def confirm_by_code(
+    session: Session, org: OrganizationSettings, ticket: Ticket, how: str, now: datetime
+) -> None:
+    """The right code came back (by mail or in the chat): verified, and the requester gets
+    the confirmation letter with the legal due date."""
+    mark_verified(session, org, ticket, how, "intake-bot", now)
+    due = format_date(ticket.due_at.astimezone(org.zone), ticket.lang)
+    queue_letter(session, ticket, "verified", letter(session, org, ticket, "verified", now, due=due), now)
+
+
+def count_wrong_code(session: Session, ticket: Ticket, limit: int, now: datetime) -> bool:
+    """A wrong code counts against the ticket; the one that reaches *limit* locks the code,
+    on the trail. True when the code is now locked."""
+    ticket.code_attempts += 1
+    if ticket.code_attempts >= limit:
+        Store.add_event(
+            session,
+            ticket,
+            "code-locked",
+            f"{limit} wrong codes: the code is locked; an officer must verify identity",
+            at=now,
+        )
+    return ticket.code_attempts >= limit
+
+
 def verify(store: Store, settings: Settings, ref: str, method: str, actor: Actor) -> str:
     def change(session: Session, org: OrganizationSettings, ticket: Ticket) -> str:
         _require_open(ticket, "verified")

@@ -33,14 +33,7 @@ from intake_bot.classifiers import (
 from intake_bot.config import OrganizationSettings, Settings, code_key
 from intake_bot.deadlines import compute_due_date
 from intake_bot.errors import Drop, MessageError, TransientError
-from intake_bot.lifecycle import (
-    VERIFICATION_WORDS,
-    find_codes,
-    judge_code,
-    letter,
-    mark_verified,
-    queue_letter,
-)
+from intake_bot.lifecycle import VERIFICATION_WORDS, confirm_by_code, count_wrong_code, find_codes, judge_code
 from intake_bot.parsing import ParsedMessage, parse_message, peek_message_id
 from intake_bot.privacy import event, fingerprint, issue_code
 from intake_bot.responders.compose import (
@@ -541,34 +534,11 @@ def _apply_verification(session: Session, intake: Intake, now: datetime, context
     if ticket.status != Status.AWAITING_VERIFICATION.value:
         return  # changed meanwhile (an officer verified it): the trail says what the reply held
     if intake.verification == "verified":
-        mark_verified(
-            session,
-            intake.org,
-            ticket,
-            "the identity code, replied from the requester's address",
-            "intake-bot",
-            now,
+        confirm_by_code(
+            session, intake.org, ticket, "the identity code, replied from the requester's address", now
         )
-        confirmation = letter(
-            session,
-            intake.org,
-            ticket,
-            "verified",
-            now,
-            due=format_date(ticket.due_at.astimezone(intake.org.zone), ticket.lang),
-        )
-        queue_letter(session, ticket, "verified", confirmation, now)
     elif intake.verification == "wrong":
-        ticket.code_attempts += 1
-        limit = context.settings.intake.max_code_attempts
-        if ticket.code_attempts >= limit:
-            Store.add_event(
-                session,
-                ticket,
-                "code-locked",
-                f"{limit} wrong codes: the code is locked; an officer must verify identity",
-                at=now,
-            )
+        count_wrong_code(session, ticket, context.settings.intake.max_code_attempts, now)
 
 
 def _allocate_refs(session: Session, opening: list[Intake]) -> list[str]:

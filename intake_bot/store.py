@@ -26,6 +26,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     LargeBinary,
+    Select,
     String,
     Text,
     TypeDecorator,
@@ -234,6 +235,19 @@ REF_PATTERN = re.compile(r"\b([A-Z0-9]{2,12}-\d{4}-\d{4,})\b")
 SENDABLE = ("pending", "failed")
 
 
+def acknowledgements_since(since: datetime, recipient: str | None = None) -> Select[str, int]:
+    """Acknowledgements (each with an identity code) counted per recipient since *since*.
+
+    Only acknowledgements answer arbitrary incoming mail or a stranger's chat, so only
+    they can feed a loop or flood an inbox; letters in a verified dialogue or from
+    officers do not count. The mail reply cap and the chat's code limit both read this.
+    """
+    query = select(OutboxMessage.recipient, func.count(OutboxMessage.id)).where(
+        OutboxMessage.created_at >= since, OutboxMessage.kind == "acknowledgement"
+    )
+    return query.where(OutboxMessage.recipient == recipient) if recipient is not None else query
+
+
 def normalise_url(url: str) -> str:
     """Let users write postgresql:// and get the psycopg 3 driver this package ships."""
     for prefix in ("postgresql://", "postgres://"):
@@ -363,14 +377,7 @@ class Store:
     def recent_reply_counts(self, since: datetime) -> Counter[str]:
         """Acknowledgements per recipient since *since*, for the per-address cap."""
         with self.engine.connect() as connection:
-            rows = connection.execute(
-                select(OutboxMessage.recipient, func.count(OutboxMessage.id))
-                .where(OutboxMessage.created_at >= since)
-                # Only acknowledgements answer arbitrary incoming mail, so only they can
-                # feed a loop; letters in a verified dialogue or from officers do not count.
-                .where(OutboxMessage.kind == "acknowledgement")
-                .group_by(OutboxMessage.recipient)
-            )
+            rows = connection.execute(acknowledgements_since(since).group_by(OutboxMessage.recipient))
             return Counter({recipient: count for recipient, count in rows})
 
     def known_keys(self, mailbox: str, source_keys: list[str], message_keys: list[str]) -> set[str]:

@@ -22,11 +22,13 @@ import time
 from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from html import escape
 from importlib import resources
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import MutableHeaders
 from starlette.middleware import Middleware
 from starlette.requests import Request
@@ -224,7 +226,7 @@ def create_app(settings: Settings, store: Store, service: ChatService | None = N
         request: Request, org: OrganizationSettings, origin: str, data: dict[str, Any]
     ) -> Response:
         lang = str(data.get("lang") or "")[:2].lower()
-        token, reply = await _in_thread(chat.start, org, lang)
+        token, reply = await run_in_threadpool(chat.start, org, lang)
         return JSONResponse({"conversation": token, **reply.as_json()}, status_code=201)
 
     async def say(request: Request, org: OrganizationSettings, origin: str, data: dict[str, Any]) -> Response:
@@ -235,7 +237,7 @@ def create_app(settings: Settings, store: Store, service: ChatService | None = N
             return _error(413, "too-long", limit=settings.chat.max_message_chars)
         if len(token) > 100 or len(choice) > 40 or not (text.strip() or choice):
             return _error(400, "bad-request")
-        reply = await _in_thread(lambda: chat.say(org, token, text=text, choice=choice))
+        reply = await run_in_threadpool(lambda: chat.say(org, token, text=text, choice=choice))
         return JSONResponse(reply.as_json())
 
     async def widget(request: Request) -> Response:
@@ -283,8 +285,8 @@ def create_app(settings: Settings, store: Store, service: ChatService | None = N
         title = {"fr": "Vos renseignements personnels", "en": "Your personal information"}[lang]
         html = PAGE.format(
             lang=lang,
-            title=f"{_html(org.name)} — {title}",
-            intro=_html(
+            title=f"{escape(org.name)} — {title}",
+            intro=escape(
                 {
                     "fr": "Cette page montre le clavardage tel qu'il apparaît sur votre site. "
                     "Ouvrez-le avec le bouton en bas à droite.",
@@ -292,8 +294,8 @@ def create_app(settings: Settings, store: Store, service: ChatService | None = N
                     "Open it with the button at the bottom right.",
                 }[lang]
             ),
-            snippet=_html(f'<script src="{request.url_for("widget", org=org.id)}" async></script>'),
-            src=_html(str(request.url_for("widget", org=org.id))),
+            snippet=escape(f'<script src="{request.url_for("widget", org=org.id)}" async></script>'),
+            src=escape(str(request.url_for("widget", org=org.id))),
         )
         response = HTMLResponse(html)
         response.headers["Content-Security-Policy"] = (
@@ -334,19 +336,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers if scope["type"] == "http" else send)
-
-
-async def _in_thread(function: Callable[..., Any], *args: Any) -> Any:
-    """The store is synchronous: run its work in Starlette's thread pool."""
-    from starlette.concurrency import run_in_threadpool
-
-    return await run_in_threadpool(function, *args)
-
-
-def _html(text: str) -> str:
-    from html import escape
-
-    return escape(text, quote=True)
 
 
 PAGE = """<!doctype html>
