@@ -38,11 +38,12 @@ from intake_bot.lifecycle import (
     confirm_by_code,
     count_wrong_code,
     find_codes,
+    fresh_code_and_acknowledgement,
     judge_code,
     mask_codes,
 )
-from intake_bot.privacy import event, fingerprint, issue_code
-from intake_bot.responders.compose import LAW_NAMES, compose_acknowledgement, format_date, format_rights
+from intake_bot.privacy import event, fingerprint
+from intake_bot.responders.compose import LAW_NAMES, format_date, format_rights
 from intake_bot.store import (
     ChatConversation,
     OutboxMessage,
@@ -510,24 +511,8 @@ class Turn:
     def send_code(self, ticket: Ticket) -> str:
         """A fresh code on the ticket (the old one stops working) and the acknowledgement that carries it."""
         org, now = self.org, self.now
-        issued = issue_code(self.service.key, now, self.service.settings.intake.code_valid_hours)
-        ticket.code_hash, ticket.code_expires_at = issued.hashed, issued.valid_until
-        message = compose_acknowledgement(
-            org,
-            ref=ticket.ref,
-            lang=ticket.lang,
-            to=ticket.requester,
-            name="",
-            labels=ticket.labels,
-            received_at=ticket.received_at,
-            due_at=ticket.due_at,
-            code=issued.code,
-            code_valid_until=issued.valid_until,
-            original_subject="",
-            original_message_id=None,
-            original_references=[],
-            now=now,
-            channel="chat",
+        message, valid_until = fresh_code_and_acknowledgement(
+            self.session, org, ticket, self.service.key, now, self.service.settings.intake.code_valid_hours
         )
         self.session.add(
             OutboxMessage(**outbox_row(ticket.id, "acknowledgement", ticket.requester, message, now))
@@ -536,10 +521,10 @@ class Turn:
             ticket,
             "reply-queued",
             f"acknowledgement in {ticket.lang} queued as {message['Message-ID']}; identity code valid "
-            f"until {issued.valid_until.astimezone(org.zone).isoformat(timespec='seconds')} (stored hashed)",
+            f"until {valid_until.astimezone(org.zone).isoformat(timespec='seconds')} (stored hashed)",
         )
         self.mail_queued = True
-        return str(format_date(issued.valid_until.astimezone(org.zone), self.lang))
+        return str(format_date(valid_until.astimezone(org.zone), self.lang))
 
     def on_code(self, text: str, choice: str) -> ChatReply:
         ticket = self.ticket()

@@ -25,8 +25,15 @@ from sqlalchemy.orm import Session
 from intake_bot.config import OrganizationSettings, Settings
 from intake_bot.deadlines import REGIMES, compute_due_date, extension_limit
 from intake_bot.errors import UsageError
-from intake_bot.privacy import is_code_match
-from intake_bot.responders.compose import format_date, format_rights, new_message, render, thread_headers
+from intake_bot.privacy import is_code_match, issue_code
+from intake_bot.responders.compose import (
+    compose_acknowledgement,
+    format_date,
+    format_rights,
+    new_message,
+    render,
+    thread_headers,
+)
 from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Status, Store, Ticket, outbox_row
 
 FINISHED = frozenset({Status.CLOSED.value, Status.REJECTED.value, Status.WITHDRAWN.value})
@@ -120,6 +127,35 @@ def first_message_id(session: Session, ticket: Ticket) -> str | None:
     )
 
 
+def fresh_code_and_acknowledgement(
+    session: Session, org: OrganizationSettings, ticket: Ticket, key: bytes, now: datetime, valid_hours: int
+) -> tuple[Message, datetime]:
+    """A new identity code on *ticket* (an earlier one stops working) and the acknowledgement
+    that carries it, in the ticket's language and threaded under the requester's first mail;
+    the caller queues it. Returns the message and the code's expiry."""
+    issued = issue_code(key, now, valid_hours)
+    ticket.code_hash, ticket.code_expires_at = issued.hashed, issued.valid_until
+    by_chat = ticket.channel == "chat"
+    message = compose_acknowledgement(
+        org,
+        ref=ticket.ref,
+        lang=ticket.lang,
+        to=ticket.requester,
+        name=ticket.requester_name,
+        labels=ticket.labels,
+        received_at=ticket.received_at,
+        due_at=ticket.due_at,
+        code=issued.code,
+        code_valid_until=issued.valid_until,
+        original_subject="" if by_chat else ticket.subject,  # a chat has no subject to answer
+        original_message_id=None if by_chat else first_message_id(session, ticket),
+        original_references=[],
+        now=now,
+        channel=ticket.channel,
+    )
+    return message, issued.valid_until
+
+
 def queue_letter(session: Session, ticket: Ticket, kind: str, message: Message, now: datetime) -> None:
     if not ticket.requester:
         raise UsageError(f"{ticket.ref} has no requester address (erased?): nothing can be mailed")
@@ -183,8 +219,6 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
     acknowledgement with an identity code, as if the bot had understood it.
     """
     from intake_bot.classifiers import LABELS
-    from intake_bot.privacy import issue_code
-    from intake_bot.responders.compose import compose_acknowledgement
 
     wanted = (
         []
@@ -210,28 +244,10 @@ def relabel(store: Store, settings: Settings, ref: str, labels: list[str], actor
         )
         done = f"{ticket.ref} relabelled: {', '.join(before) or 'none'} -> {', '.join(wanted) or 'none'}"
         if ticket.status == Status.NEEDS_TRIAGE.value and wanted and ticket.requester:
-            issued = issue_code(key, actor.now, settings.intake.code_valid_hours)
             ticket.status = Status.AWAITING_VERIFICATION.value
-            ticket.code_hash, ticket.code_expires_at, ticket.code_attempts = (
-                issued.hashed,
-                issued.valid_until,
-                0,
-            )
-            message: Message = compose_acknowledgement(
-                org,
-                ref=ticket.ref,
-                lang=ticket.lang,
-                to=ticket.requester,
-                name=ticket.requester_name,
-                labels=wanted,
-                received_at=ticket.received_at,
-                due_at=ticket.due_at,
-                code=issued.code,
-                code_valid_until=issued.valid_until,
-                original_subject=ticket.subject,
-                original_message_id=first_message_id(session, ticket),
-                original_references=[],
-                now=actor.now,
+            ticket.code_attempts = 0
+            message, _ = fresh_code_and_acknowledgement(
+                session, org, ticket, key, actor.now, settings.intake.code_valid_hours
             )
             queue_letter(session, ticket, "acknowledgement", message, actor.now)
             done += "; now awaiting verification, the acknowledgement with a code is mailed"
