@@ -15,7 +15,7 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -154,9 +154,15 @@ _UTF8_HEADER = Charset("utf-8")
 _UTF8_HEADER.header_encoding = BASE64
 
 
+@lru_cache(maxsize=256)  # the organisation's own From is formatted for every reply
 def _address(value: str) -> str:
     name, addr = parseaddr(value)
     return formataddr((name, addr), charset=_UTF8_HEADER) if name else addr
+
+
+@lru_cache(maxsize=64)
+def _domain(address: str) -> str | None:
+    return parseaddr(address)[1].rpartition("@")[2] or None
 
 
 def new_message(
@@ -184,8 +190,7 @@ def new_message(
         subject if subject.isascii() else Header(subject, _UTF8_HEADER, header_name="Subject").encode()
     )
     message["Date"] = format_datetime(now)
-    domain = parseaddr(org.reply_from)[1].rpartition("@")[2] or None
-    message["Message-ID"] = make_msgid(idstring="intake", domain=domain)
+    message["Message-ID"] = make_msgid(idstring="intake", domain=_domain(org.reply_from))
     # RFC 3834 s. 5: "auto-replied" answers a message, "auto-generated" is a notice.
     message["Auto-Submitted"] = auto_submitted
     # Asks Exchange and Outlook not to send their own out-of-office back to us.
