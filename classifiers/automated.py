@@ -30,19 +30,32 @@ _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable|undelivered mail|delivery status notification|delivery failure|"
     r"mail delivery failed|returned mail|failure notice|message not delivered|"
     r"non remis|non distribuable|échec de (la )?remise|echec de (la )?remise|"
-    r"avis de non-?remise|notification d.état de remise)",
+    r"avis de non-?remise|notification d.état de remise|"
+    # Exim, Sendmail, Domino, Exchange and hosted senders' other subjects, delays included
+    r"message delivery (has )?failed|mail could not be delivered|could not deliver (the )?message|"
+    r"non-?delivery (report|notification)|nondeliverable mail|delayed mail|mail delivery delayed|"
+    r"delivery (status notification )?\(?delay|warning: could not send message|"
+    r"message remis en attente|remise diff[ée]r[ée]e)",
     re.I,
 )
-# What mail servers write at the top of a bounce (Postfix, Exim, qmail, Gmail, Exchange,
-# in English and French), for bounces that reach us without their report headers, e.g.
-# re-sent by a forwarding rule. The wording must open the text: a person who forwards a
-# bounce to ask about it writes their own words first.
+# What mail servers write at the top of a bounce (Postfix, Exim, Sendmail, qmail, Courier,
+# Gmail, Yahoo, Exchange, hosted senders; in English and French), for bounces that reach
+# us without their report headers, e.g. re-sent by a forwarding rule. The wording must open
+# the text: a person who forwards a bounce to ask about it writes their own words first.
 _BOUNCE_TEXT = re.compile(
     r"(this is the mail system at host|this is the qmail-send program|"
     r"i'?m sorry to have to inform you that your message could not\s+be\s+delivered|"
     r"delivery to the following recipients? (failed|has failed) permanently|"
     r"delivery has failed to these recipients or groups|"
     r"your message (wasn'?t|was not|couldn'?t be|could not be) delivered to|"
+    r"this message was created automatically by mail delivery software|"
+    r"the original message was received at (mon|tue|wed|thu|fri|sat|sun)[a-z]*,? \d{1,2} [a-z]{3,9} \d{4}|"
+    r"-+ the following addresses had (permanent fatal|transient non-fatal) errors|"
+    r"(sorry, )?we were unable to deliver your message to the following address|"
+    r"an error occurred while trying to deliver the mail to the following recipients|"
+    r"this is a delivery status notification|"
+    r"delivery to the following recipients? (has been|is) delayed|"
+    r"ce message a [ée]t[ée] cr[ée]{1,2} automatiquement par le logiciel de (livraison|distribution)|"
     r"message (was )?undeliverable|a message that you sent could not be delivered|"
     r"^\s*(diagnostic-code|final-recipient|reporting-mta)\s*:|"
     r"\b5[0-5]\d[ -]5\.\d{1,3}\.\d{1,3}\b|"
