@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from intake_bot.classifiers import LABELS, classify_request, detect_language, screen_automated  # noqa: E402
-from intake_bot.parsing import parse_message  # noqa: E402
+from intake_bot.parsing import extract_new_text, parse_message  # noqa: E402
 
 EXTERNAL = ROOT.parent / "shared" / "eval" / "external-letters.jsonl"
 HELDOUT = ROOT / "classifiers" / "data" / "heldout.jsonl"
@@ -51,7 +51,9 @@ def heldout(path: Path) -> None:
     short_right = short_total = 0
     for row in rows:
         lang, text, subject = str(row["lang"]), str(row["text"]), str(row.get("subject") or "")
-        predicted = set(classify_request(text, subject).labels)
+        # As the bot reads mail: the sender's new words only (quoted history, signatures
+        # and footers removed by the parser), as the external set below is read.
+        predicted = set(classify_request(extract_new_text(text), subject).labels)
         expected = set(row["labels"])  # type: ignore[call-overload]
         for label in LABELS:
             key = (

@@ -31,7 +31,7 @@ DATA = ROOT / "classifiers" / "data"
 def macro_f1(rows: list[dict[str, object]], predict: Callable[[str, str], set[str]]) -> float:
     counts = {label: [0, 0, 0] for label in LABELS}  # tp, fp, fn
     for row in rows:
-        predicted = predict(str(row["text"]), str(row.get("subject") or ""))
+        predicted = predict(train_module.new_text(row), str(row.get("subject") or ""))
         expected = set(row["labels"])  # type: ignore[call-overload]
         for label in LABELS:
             counts[label][0] += label in predicted and label in expected
@@ -52,7 +52,9 @@ def model_alone(text: str, subject: str) -> set[str]:
 def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> None:
     files = sorted(DATA.glob("train*.jsonl"))
     original_words, original_config = train_module.words_of, dict(train_module.CONFIG["model"])
+    original_rule_features = train_module.RULE_FEATURES
     train_module.words_of = words
+    train_module.RULE_FEATURES = bool(config.pop("rule_features", False))
     if "architecture" in config:  # a whole other model instead of settings of the bag of words
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
@@ -65,8 +67,10 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
             with tempfile.TemporaryDirectory() as folder:
                 nlp = train_module.train(rows, Path(folder), quiet=True)
 
-                def scores_of(text: str, subject: str = "", nlp: object = nlp) -> dict[str, float]:
-                    doc = nlp(train_module.message_doc(nlp, subject, text))  # type: ignore[operator]
+                def scores_of(
+                    text: str, subject: str = "", rules: object = None, nlp: object = nlp
+                ) -> dict[str, float]:
+                    doc = nlp(train_module.message_doc(nlp, subject, text, rules))  # type: ignore[operator]
                     return {label: float(score) for label, score in doc.cats.items()}
 
                 model_module.model_scores = scores_of  # type: ignore[assignment]
@@ -75,6 +79,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
                 alone.append(macro_f1(rows, model_alone))
     finally:
         train_module.words_of = original_words
+        train_module.RULE_FEATURES = original_rule_features
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
     per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
@@ -108,11 +113,12 @@ ENSEMBLE = {
 
 
 def grid() -> None:
-    """The two thresholds that combine model and rules, over the same folds, for the chosen features."""
+    """The two thresholds that combine model and rules (a rule-sure level of 1.01 means the
+    model alone decides), over the same folds, for the chosen features."""
     import intake_bot.classifiers.requests as requests_module
 
     files = sorted(DATA.glob("train*.jsonl"))
-    combos = [(m, a) for m in (0.4, 0.5) for a in (0.5, 0.7, 0.8)]
+    combos = [(m, a) for m in (0.3, 0.4, 0.5) for a in (0.8, 0.85, 0.9, 0.95, 1.01)]
     results: dict[tuple[float, float], list[float]] = {combo: [] for combo in combos}
     for held in files:
         rows = [r for f in files if f != held for r in train_module.load_rows(f)]
@@ -121,17 +127,19 @@ def grid() -> None:
             test = train_module.load_rows(held)
             cached = {}
             for row in test:
-                text, subject = str(row["text"]), str(row.get("subject") or "")
+                text, subject = train_module.new_text(row), str(row.get("subject") or "")
                 doc = nlp(train_module.message_doc(nlp, subject, text))
                 cached[(text, subject)] = {label: float(score) for label, score in doc.cats.items()}
-            model_module.model_scores = lambda text, subject="", cached=cached: cached[(text, subject)]  # type: ignore[assignment,misc]
+            model_module.model_scores = lambda text, subject="", rules=None, cached=cached: cached[
+                (text, subject)
+            ]  # type: ignore[assignment,misc]
             for model_threshold, also in combos:
-                requests_module.MODEL_THRESHOLD, requests_module.ALSO_THRESHOLD = model_threshold, also
+                requests_module.MODEL_THRESHOLD, requests_module.RULE_SURE = model_threshold, also
                 results[(model_threshold, also)].append(macro_f1(test, with_rules))
     for (model_threshold, also), scores in sorted(
         results.items(), key=lambda item: -statistics.mean(item[1])
     ):
-        print(f"model threshold {model_threshold}  also {also}  mean {statistics.mean(scores):.3f}")
+        print(f"model threshold {model_threshold}  rule sure {also}  mean {statistics.mean(scores):.3f}")
 
 
 def main() -> int:
@@ -148,6 +156,7 @@ def main() -> int:
         ("words, ngram 3", plain, {"ngram_size": 3}),
         ("folded, ngram 1", train_module.folded_words, {"ngram_size": 1}),
         ("stems, ngram 1", train_module.stemmed_words, {"ngram_size": 1}),
+        ("stems + rule cues", train_module.stemmed_words, {"ngram_size": 1, "rule_features": True}),
         ("stems, CNN", train_module.stemmed_words, {"architecture": CNN}),
         ("stems, ensemble", train_module.stemmed_words, {"architecture": ENSEMBLE}),
     ]

@@ -14,6 +14,7 @@ from pathlib import Path
 import spacy
 from spacy.language import Language
 
+from intake_bot.classifiers.requests import Classification
 from intake_bot.classifiers.train import message_doc
 
 MODEL = Path(__file__).resolve().parent / "model"
@@ -27,11 +28,13 @@ def load_model() -> Language | None:
     return spacy.load(MODEL)
 
 
-def model_scores(text: str, subject: str = "") -> dict[str, float] | None:
+def model_scores(
+    text: str, subject: str = "", rules: Classification | None = None
+) -> dict[str, float] | None:
     """The model's probability for each right, or None when no model is installed."""
     nlp = load_model()
     if nlp is None:
         return None
     with _lock:  # spaCy pipelines are not documented as thread-safe
-        doc = nlp(message_doc(nlp, subject, text))
+        doc = nlp(message_doc(nlp, subject, text, rules))
     return {label: float(score) for label, score in doc.cats.items()}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zlib
 from dataclasses import dataclass, field
 
 LABELS = ("access", "correction", "deletion", "opt-out")
@@ -111,7 +112,7 @@ _CUES: list[tuple[str, float, str]] = [
         "correction",
         0.8,
         r"\b(mauvaise?|erreur\s+dans\s+(mon|ma|mes))\s*(adresse|nom|num[ée]ro|courriel|"
-        r"date|orthographe|renseignements?)?\b",
+        r"date|orthographe|renseignements?)\b",
     ),
     (
         "correction",
@@ -242,6 +243,16 @@ _CUES: list[tuple[str, float, str]] = [
     ),
 ]
 _COMPILED = [(label, weight, re.compile(pattern, re.I | re.M)) for label, weight, pattern in _CUES]
+# The two "<field> is wrong" cues start with words found in most messages ("name", "data"),
+# which makes them the slowest to scan; they are only tried when what they end with occurs.
+_WRONG = re.compile(
+    r"\b(is|are|was|est|sont)\s+(wrong|incorrect|inaccurate|out\s+of\s+date|outdated|misspelled|"
+    r"not\s+up|erron|inexact|incorrect|faus|pas\s+[àa]\s+jour|p[ée]rim|mal\s+orthographi)",
+    re.I,
+)
+_ONLY_IF = {_COMPILED[i][2]: _WRONG for i, (_, _, p) in enumerate(_CUES) if p.startswith(r"\b(address|")}
+# A name for each cue that survives adding or reordering the others.
+_CUE_NAMES = [f"{label}#{zlib.crc32(pattern.encode()):08x}" for label, _, pattern in _CUES]
 
 # A negation shortly before a cue in the same clause cancels it.
 _NEGATION = re.compile(
@@ -259,7 +270,7 @@ _RETRACTION = re.compile(
     r"\b(never\s*mind|nevermind|forget\s+(it|my\s+(last|previous)\s+(request|e-?mail|message))|"
     r"please\s+keep\s+(it|my|everything)|keep\s+(it|my\s+account|everything)|"
     r"(cancel|withdraw)\s+my\s+(request|demand)|i\s+changed\s+my\s+mind|"
-    r"laissez\s+tomber|oubliez\s+(ma|mon|cela|ça)|finalement[^.!?\n]{0,30}(gardez|conservez|ne\s)|"
+    r"laissez\s+tomber|oubliez\s+(ma|mon|cela|ça)|finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
     re.I,
 )
@@ -272,6 +283,9 @@ class Classification:
     cues: dict[str, list[str]] = field(default_factory=dict)
     retracted: bool = False
     confident: bool = True
+    # Which cues fired, by name ("deletion#1a2b3c4d", "negated deletion#1a2b3c4d"): the
+    # trained model reads these as features and learns how far to trust each rule.
+    fired: list[str] = field(default_factory=list)
 
 
 def normalise(text: str) -> str:
@@ -293,13 +307,19 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     body = normalise(f"{subject}\n{text}" if subject else text)[:20_000]
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
-    for label, weight, pattern in _COMPILED:
+    fired: list[str] = []
+    for name, (label, weight, pattern) in zip(_CUE_NAMES, _COMPILED, strict=True):
+        needed = _ONLY_IF.get(pattern)
+        if needed is not None and needed.search(body) is None:
+            continue
         for match in pattern.finditer(body):
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
             if _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):
                 cues[label].append(f"negated: {match.group(0)[:60]}")
+                fired.append(f"negated {name}")
                 continue
+            fired.append(name)
             if match.group(0)[:60] not in cues[label]:
                 cues[label].append(match.group(0)[:60])
             # Several independent cues make a label surer: 1 - product of misses.
@@ -316,67 +336,52 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         scores=scores,
         cues={k: v for k, v in cues.items() if v},
         retracted=retracted,
+        fired=fired,
     )
 
 
-# A right the model finds alone, where the rules found none; and a second right from the
-# model beside one the rules recognised, which must be surer: a bag of single words cannot
-# tell "erase the data you hold about me" from "send me the data you hold about me", and
-# formal letters say the first all the time. Checked by cross-author validation on the
-# training corpus (benchmarks/classifier_select.py --grid, nine files): mean macro-F1
-# 0.874 at 0.5/0.8, 0.876 at 0.5/0.7, 0.878 at 0.5/0.5, 0.873 at 0.4/0.8; the choice
-# hardly matters there, and 0.8 keeps the common letter right.
-MODEL_THRESHOLD = 0.5
-ALSO_THRESHOLD = 0.8
-# Below this, a label that rests on the model is not sure: an officer decides (in the chat,
-# the visitor is asked which right is meant).
+# The model reads the rule cues as features (train.rule_features) and learns from the
+# corpus how far to trust each one, so its score decides; a rule that is sure on its own
+# (one cue of weight 0.85 or more, or several weaker ones) adds its right even where the
+# model, put off by unusual wording around it, is not. Chosen by cross-author validation
+# on the training corpus (benchmarks/classifier_select.py --grid); the README gives the
+# figures.
+MODEL_THRESHOLD = 0.4
+RULE_SURE = 0.85
+# Below this, a label that rests on the model alone is not sure: an officer decides (in the
+# chat, the visitor is asked which right is meant).
 CONFIDENT = 0.6
 
 
 def classify_request(text: str, subject: str = "") -> Classification:
     """Label *text* (the sender's new words) and *subject* with the rights they ask for.
 
-    The trained model (model.py) scores every label; the rules add what they are
-    sure of and veto what the sender negated or retracted. `confident` is False
-    when a label rests on a model score close to the threshold.
+    The trained model (model.py), which also reads which rule cues fired, scores every
+    label; a rule that is sure adds its label; a retraction cancels everything.
+    `confident` is False when a label rests on a model score close to the threshold.
     """
     from intake_bot.classifiers.model import model_scores
 
     rules = rule_cues(text, subject)
-    learned = model_scores(text, subject)
+    learned = model_scores(text, subject, rules)
     if rules.retracted or learned is None:
         rules.scores = {k: round(v, 3) for k, v in rules.scores.items()}
         return rules
-    scores: dict[str, float] = {}
-    cues = dict(rules.cues)
-    ruled = any(not c.startswith("negated") for found in rules.cues.values() for c in found)
-    for label in LABELS:
-        found = rules.cues.get(label, [])
-        positive = [c for c in found if not c.startswith("negated")]
-        if positive:
-            scores[label] = max(rules.scores[label], learned[label])
-        elif found:  # only negated cues: the sender said not to
-            scores[label] = learned[label] * 0.3
-        else:
-            scores[label] = learned[label]
-    # When the rules recognised a right, the words around it ("the data you hold about
-    # me") often look like a second one: the model alone must then be surer.
-    needed = {
-        label: MODEL_THRESHOLD
-        if not ruled or any(not c.startswith("negated") for c in rules.cues.get(label, []))
-        else ALSO_THRESHOLD
+    ruled = {label for label in LABELS if rules.scores[label] >= RULE_SURE}
+    labels = [label for label in LABELS if learned[label] >= MODEL_THRESHOLD or label in ruled]
+    scores = {
+        label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
     }
-    labels = [label for label in LABELS if scores[label] >= needed[label]]
+    cues = {label: list(found) for label, found in rules.cues.items()}
     for label in labels:
-        cues.setdefault(label, [f"model {learned[label]:.2f}"])
-    confident = all(scores[label] >= CONFIDENT for label in labels)
+        cues.setdefault(label, []).append(f"model {learned[label]:.2f}")
     return Classification(
         labels=labels,
         scores={k: round(v, 3) for k, v in scores.items()},
         cues=cues,
-        retracted=False,
-        confident=confident,
+        confident=all(scores[label] >= CONFIDENT for label in labels),
+        fired=rules.fired,
     )
 
 

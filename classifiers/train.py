@@ -17,6 +17,7 @@ import json
 import random
 import re
 import sys
+import weakref
 from pathlib import Path
 
 import spacy
@@ -25,7 +26,8 @@ from spacy.tokens import Doc
 from spacy.training import Example
 from spacy.util import fix_random_seed, minibatch  # type: ignore[attr-defined]
 
-from intake_bot.classifiers.requests import LABELS
+from intake_bot.classifiers.requests import LABELS, Classification, rule_cues
+from intake_bot.parsing import extract_new_text
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"  # every train*.jsonl there; never heldout.jsonl
@@ -80,9 +82,42 @@ def stemmed_words(text: str) -> list[str]:
 words_of = stemmed_words
 
 
-def message_doc(nlp: Language, subject: str, text: str) -> Doc:
+# Whether the model also reads which rule cues fired (see rule_features). Recorded in the
+# model's meta.json, so that a model is always fed what it was trained on.
+RULE_FEATURES = True
+
+
+def rule_features(rules: Classification) -> list[str]:
+    """The rule cues that fired, as extra words the model weighs like any other: each cue by
+    name, and each right the rules recognised or saw negated. The model learns from the
+    corpus how far to trust each one, instead of a hand-set weight."""
+    labels = {name.split("#")[0] for name in rules.fired}
+    return ["|", *(f"<{name}>" for name in rules.fired), *(f"<{label}>" for label in sorted(labels))]
+
+
+_READS_RULES: weakref.WeakKeyDictionary[Language, bool] = weakref.WeakKeyDictionary()
+
+
+def _reads_rules(nlp: Language) -> bool:
+    """Whether *nlp* was trained with the rule features (spaCy rebuilds `meta` on every read)."""
+    if nlp not in _READS_RULES:
+        _READS_RULES[nlp] = bool(nlp.meta.get("intake_bot", {}).get("rule_features"))
+    return _READS_RULES[nlp]
+
+
+def message_doc(nlp: Language, subject: str, text: str, rules: Classification | None = None) -> Doc:
     """The model's input, the same in training and in use."""
-    return Doc(nlp.vocab, words=words_of(message_text(subject, text)) or [""])
+    words = words_of(message_text(subject, text))
+    if _reads_rules(nlp):
+        words += rule_features(rules if rules is not None else rule_cues(text, subject))
+    return Doc(nlp.vocab, words=words or [""])
+
+
+def new_text(row: dict[str, object]) -> str:
+    """What the bot classifies in use: the sender's new words, without quoted history,
+    signatures or legal footers (parsing.extract_new_text). Training and evaluation read
+    the corpus's messages the same way."""
+    return extract_new_text(str(row["text"]))
 
 
 def load_rows(path: Path) -> list[dict[str, object]]:
@@ -101,12 +136,13 @@ def train(
 ) -> Language:
     fix_random_seed(SEED)
     nlp = spacy.blank("xx")
+    nlp.meta["intake_bot"] = {"rule_features": RULE_FEATURES}
     textcat = nlp.add_pipe("textcat_multilabel", config=CONFIG)
     for label in LABELS:
         textcat.add_label(label)  # type: ignore[attr-defined]
     examples = []
     for row in rows:
-        doc = message_doc(nlp, str(row.get("subject") or ""), str(row["text"]))
+        doc = message_doc(nlp, str(row.get("subject") or ""), new_text(row))
         wanted = row["labels"]
         labels = set(wanted) if isinstance(wanted, list) else set()
         examples.append(Example.from_dict(doc, {"cats": {label: float(label in labels) for label in LABELS}}))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from intake_bot.classifiers import classify_request, detect_language, screen_automated
+from intake_bot.classifiers.requests import rule_cues
 from intake_bot.parsing import parse_message
 
 
@@ -50,6 +51,32 @@ def test_quoted_history_is_not_the_request() -> None:
     )
     parsed = parse_message(raw)
     assert classify_request(parsed.new_text, parsed.subject).labels == []
+
+
+def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
+    """Regressions found by cross-author validation: "la mauvaise grandeur" is not a wrong
+    field on file, and "Finalement, bonne journée" takes nothing back."""
+    assert "correction" not in rule_cues("Annulez ma commande, j'ai commandé la mauvaise grandeur.").cues
+    assert rule_cues("Mon numéro est mauvais, c'est le 514-555-0101.").cues == {}
+    assert rule_cues("La mauvaise adresse est sur mon dossier.").labels == ["correction"]
+    kept = rule_cues("Supprimez mon compte. Finalement, bonne journée et je ne reviendrai pas.")
+    assert not kept.retracted and kept.labels == ["deletion"]
+    assert rule_cues("Finalement, ne supprimez pas mon compte.").retracted
+
+
+def test_the_model_reads_the_rule_cues() -> None:
+    """The shipped model was trained with the cues that fired as features; each cue is
+    named by its pattern, negated cues apart, and the answer keeps the cues for an officer."""
+    from intake_bot.classifiers.model import load_model
+    from intake_bot.classifiers.train import message_doc
+
+    nlp = load_model()
+    assert nlp is not None and nlp.meta["intake_bot"]["rule_features"]
+    words = [t.text for t in message_doc(nlp, "", "Please don't delete my account, unsubscribe me.")]
+    assert "<opt-out>" in words and "<negated deletion>" in words and "<deletion>" not in words
+    assert any(w.startswith("<negated deletion#") for w in words)
+    result = classify_request("Please don't delete my account, unsubscribe me.")
+    assert result.labels == ["opt-out"] and result.fired
 
 
 @pytest.mark.parametrize(
@@ -120,6 +147,23 @@ def test_too_short_to_tell_says_so() -> None:
             "The email address you entered couldn't be found.",
             "bounce",
         ),
+        (
+            "Subject: Mail delivery failed: returning message to sender",
+            "This message was created automatically by mail delivery software.\n\nA message that "
+            "you sent could not be delivered to one or more of its recipients.",
+            "bounce",
+        ),
+        (
+            "Subject: Warning: could not send message for past 4 hours",
+            "The original message was received at Mon, 23 Nov 2026 10:00:00 -0500",
+            "bounce",
+        ),
+        (
+            "Subject: Fwd: notice",
+            "Sorry, we were unable to deliver your message to the following address.\n\n"
+            "<jdoe@example.org>: 554: delivery error",
+            "bounce",
+        ),
     ],
 )
 def test_automated_mail(headers: str, body: str, kind: str) -> None:
@@ -139,6 +183,8 @@ def test_automated_mail(headers: str, body: str, kind: str) -> None:
         "This is the mail system at host mx.example.net. Your message could not be delivered.",
         "My email could not be delivered to your sales team last week, so I am writing here: "
         "please correct my phone number to 514-555-0101.",
+        "The original message was received at your office, I think, but nobody answered. "
+        "Please send me a copy of my file.",
     ],
 )
 def test_people_are_not_flagged_automated(body: str) -> None:
