@@ -157,6 +157,11 @@ def main() -> int:
         ("folded, ngram 1", train_module.folded_words, {"ngram_size": 1}),
         ("stems, ngram 1", train_module.stemmed_words, {"ngram_size": 1}),
         ("stems + rule cues", train_module.stemmed_words, {"ngram_size": 1, "rule_features": True}),
+        (
+            "stems + rule cues, 2^18 table",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "length": 2**18},
+        ),
         ("stems, CNN", train_module.stemmed_words, {"architecture": CNN}),
         ("stems, ensemble", train_module.stemmed_words, {"architecture": ENSEMBLE}),
     ]
