@@ -89,6 +89,9 @@ def _langdetect(text: str) -> tuple[Lang | None, float]:
     return ("fr" if best.lang == "fr" else "en"), float(best.prob)
 
 
+_ACCENTED = re.compile(r"[éèêàçùûôîœ]")
+
+
 def _vote(words: list[str]) -> tuple[int, int]:
     french = english = 0
     for word in words:
@@ -99,7 +102,7 @@ def _vote(words: list[str]) -> tuple[int, int]:
             french += 1
         elif w in _ENGLISH:
             english += 1
-        if re.search(r"[éèêàçùûôîœ]", w):
+        if _ACCENTED.search(w):
             french += 1
     return french, english
 

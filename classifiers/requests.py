@@ -242,7 +242,10 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b[^.?!\n]{0,40}\b(stop|plus|no\s+longer|anymore|remove|retir|enlev|arr[êe]t)",
     ),
 ]
-_COMPILED = [(label, weight, re.compile(pattern, re.I | re.M)) for label, weight, pattern in _CUES]
+# The body is lower-cased once and the patterns, all written in lower case, are compiled
+# without re.I: Python's case-insensitive matching scans about twice as slowly, and these
+# forty-odd scans are half of the classification time.
+_COMPILED = [(label, weight, re.compile(pattern, re.M)) for label, weight, pattern in _CUES]
 # The two "<field> is wrong" cues start with words found in most messages ("name", "data"),
 # which makes them the slowest to scan; they are only tried when what they end with occurs.
 _WRONG = re.compile(
@@ -304,7 +307,7 @@ def _clause_start(text: str, position: int) -> int:
 def rule_cues(text: str, subject: str = "") -> Classification:
     """The rule layer alone: cue patterns read clause by clause, negation and retraction."""
     subject = re.sub(r"^\s*((re|tr|fw|fwd|réf|ref)\s*:\s*)+", "", subject, flags=re.I)
-    body = normalise(f"{subject}\n{text}" if subject else text)[:20_000]
+    body = normalise(f"{subject}\n{text}" if subject else text)[:20_000].lower()
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from intake_bot.classifiers import classify_request, detect_language, screen_automated
@@ -62,6 +64,19 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
     kept = rule_cues("Supprimez mon compte. Finalement, bonne journée et je ne reviendrai pas.")
     assert not kept.retracted and kept.labels == ["deletion"]
     assert rule_cues("Finalement, ne supprimez pas mon compte.").retracted
+
+
+def test_capitals_do_not_matter_to_the_rules() -> None:
+    """The rules read a lower-cased body with patterns compiled without re.I (twice as fast),
+    so a capital letter in a pattern would silently never match."""
+    from intake_bot.classifiers.requests import _CUES
+
+    for _, _, pattern in _CUES:
+        letters = re.sub(r"\\[A-Za-z]", "", pattern)  # \S, \W, \b... are not letters to match
+        assert letters == letters.lower(), pattern
+    shouted = rule_cues("VEUILLEZ SUPPRIMER MON COMPTE ET ME DÉSABONNER DE L'INFOLETTRE.")
+    assert shouted.labels == ["deletion", "opt-out"]
+    assert rule_cues("Please DON'T delete my account.").labels == []
 
 
 def test_the_model_reads_the_rule_cues() -> None:
