@@ -23,12 +23,17 @@ _MY = (
     r"toutes?\s+(les|mes)|tous\s+(les|mes))"
 )
 _DATA = (
-    r"(personal\s+)?(data|information|info|details|records?|files?|dossiers?|profile|account|"
-    r"donn[ée]es|renseignements|informations|infos|fiche|profil|compte)"
+    r"(personal\s+)?(data|information|info(?!lettre)|details|records?|files?|dossiers?|profile|account|"
+    r"donn[ée]es|renseignements|informations|infos(?!lettre)|fiche|profil|compte)"
+)
+# After "remove my number ...": the sender wants off a list, not erased (opt-out).
+_OFF_A_LIST = (
+    r"(?![^.?!\n]{0,60}\b(lists?|listes?|mailings?|campaigns?|envois|infolettres?|newsletters?|"
+    r"sollicitations?|solicitations?|prospection)\b)"
 )
 _FIELDS = (
     r"(address|adress|e-?mail|phone|telephone|number|name|surname|birth|date of birth|"
-    r"spelling|postal code|zip|title|record|details|information|data|infos?|"
+    r"spelling|postal code|zip|title|record|details|information|data|infos?(?!lettre)|"
     r"adresse|courriel|t[ée]l[ée]phone|num[ée]ro|nom|pr[ée]nom|naissance|code postal|"
     r"coordonn[ée]es|renseignements?|donn[ée]es|informations?|orthographe|cellulaire|cell)"
 )
@@ -40,9 +45,12 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.95,
         r"\b(subject\s+access|data\s+subject\s+access|dsar|right\s+(of|to)\s+access|"
-        r"access\s+request|right\s+to\s+(data\s+)?portability|data\s+portability)\b",
+        r"right\s+to\s+(data\s+)?portability|data\s+portability)\b",
     ),
-    ("access", 0.95, r"\b(droit\s+d.acc[eè]s|demande\s+d.acc[eè]s|portabilit[ée])\b"),
+    ("access", 0.95, r"\b(droit\s+d.acc[eè]s|portabilit[ée])\b"),
+    # Naming a request is often a reference to one ("thanks for answering my access
+    # request"): the model decides, with the cue as a feature.
+    ("access", 0.8, r"\b(access\s+request|demande\s+d.acc[eè]s)\b"),
     (
         "access",
         0.9,
@@ -124,8 +132,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "deletion",
         0.95,
-        r"\b(right\s+to\s+(be\s+forgotten|erasure|deletion)|erasure\s+request|"
-        r"deletion\s+request|droit\s+[àa]\s+l.(oubli|effacement)|"
+        r"\b(right\s+to\s+(be\s+forgotten|erasure|deletion)|droit\s+[àa]\s+l.(oubli|effacement)|"
         r"droit\s+(de|[àa]\s+la)\s+suppression|d[ée]sindexation)\b",
     ),
     (
@@ -133,7 +140,7 @@ _CUES: list[tuple[str, float, str]] = [
         0.9,
         rf"\b(delete|erase|remove|destroy|purge|wipe|anonymi[sz]e|deletion|erasure)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
-        rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have)",
+        rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have){_OFF_A_LIST}",
     ),
     (
         "deletion",
@@ -141,7 +148,7 @@ _CUES: list[tuple[str, float, str]] = [
         rf"\b(supprimer|supprimez|effacer|effacez|d[ée]truire|d[ée]truisez|anonymiser|"
         rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
-        rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs))",
+        rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs)){_OFF_A_LIST}",
     ),
     (
         "deletion",
@@ -169,6 +176,7 @@ _CUES: list[tuple[str, float, str]] = [
         rf"\b(que|veux|voudrais|souhaite|demande)\s+{_MY}\s*{_DATA}\s+(\w+\s+){{0,4}}"
         rf"(supprim[ée]e?s?|effac[ée]e?s?|d[ée]truite?s?|anonymis[ée]e?s?)\b",
     ),
+    ("deletion", 0.8, r"\b(erasure|deletion)\s+request\b"),
     # opt-out (unsubscribe, withdraw consent, object to marketing)
     (
         "opt-out",
@@ -198,15 +206,18 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.9,
-        r"\b(remove|take)\s+me\s+(off|from)\s+(your|the|this|all)?\s*"
-        r"(mailing|e-?mail|marketing|contact|distribution|call|newsletter)?\s*lists?\b",
+        r"\b(remove|take)\s+(me|my\s+(e-?mail\s+)?(name|number|e-?mail|address))\b[^.?!\n]{0,30}?\b(off|from)\s+"
+        r"(your|the|this|all|any)?\s*"
+        r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|text|"
+        r"phone|promotional|advertising)?\s*(lists?|mailings?|campaigns?)\b",
     ),
     (
         "opt-out",
         0.9,
         r"\b(enlever|enlevez|retirer|retirez|rayer|rayez|sortir|sortez|supprimer|"
-        r"supprimez|effacer|effacez)[- ]?(moi|mon\s+(adresse|courriel|nom))\b[^.?!\n]{0,30}"
-        r"\b(liste|listes|infolettre|envois)\b",
+        r"supprimez|effacer|effacez)[- ]?(moi|mon\s+(adresse|courriel|nom|num[ée]ro|cellulaire|"
+        r"t[ée]l[ée]phone)|nos\s+noms)\b[^.?!\n]{0,40}\b(liste|listes|infolettre|envois|"
+        r"sollicitations?|prospection)\b",
     ),
     (
         "opt-out",
@@ -272,8 +283,10 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|pl
 _RETRACTION = re.compile(
     r"\b(never\s*mind|nevermind|forget\s+(it|my\s+(last|previous)\s+(request|e-?mail|message))|"
     r"please\s+keep\s+(it|my|everything)|keep\s+(it|my\s+account|everything)|"
-    r"(cancel|withdraw)\s+my\s+(request|demand)|i\s+changed\s+my\s+mind|"
-    r"laissez\s+tomber|oubliez\s+(ma|mon|cela|ça)|finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
+    r"(cancel|withdraw|disregard|ignore)\s+(my|the)\s+(\w+\s+){0,2}(request|demand)|"
+    r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
+    r"i\s+changed\s+my\s+mind|"
+    r"laissez\s+(tomber|faire)|oubliez\s+(ma|mon|cela|ça)|finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
     re.I,
 )
@@ -398,8 +411,13 @@ def _is_french_negated(before: str, cue_onwards: str) -> bool:
 
 
 def _only_after_retraction(body: str, found: list[str]) -> bool:
-    """True when a label's cue comes after the retraction ("never mind that, but unsubscribe me")."""
+    """True when a label's cue comes after the retraction, in another clause ("never mind
+    that, but unsubscribe me"); "disregard my request to unsubscribe" takes it back."""
     retraction = _RETRACTION.search(body)
     if retraction is None:
         return False
-    return any(body.find(cue) > retraction.end() for cue in found if not cue.startswith("negated"))
+    return any(
+        _CLAUSE_BREAK.search(body, retraction.end(), body.find(cue)) is not None
+        for cue in found
+        if not cue.startswith("negated") and body.find(cue) > retraction.end()
+    )

@@ -66,6 +66,28 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
     assert rule_cues("Finalement, ne supprimez pas mon compte.").retracted
 
 
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        # off a list is opt-out, not erasure; off a file is erasure
+        ("Please remove my number 613-555-0192 from your SMS list.", ["opt-out"]),
+        ("Retirez mon courriel de votre liste d'envoi, merci.", ["opt-out"]),
+        ("Pouvez-vous retirer mon numéro de vos listes d'appels?", ["opt-out"]),
+        ("Please remove my phone number from my file.", ["deletion"]),
+        ("Supprimez mon adresse de votre base de données.", ["deletion"]),
+        # "l'infolettre" is not "l'info(rmation)"
+        ("Désabonnez-moi de l'infolettre.", ["opt-out"]),
+        # taking back an earlier request, unless another one follows in its own clause
+        ("Please disregard my request from Monday to unsubscribe, I clicked by accident.", []),
+        ("Please cancel my deletion request, I want to stay.", []),
+        ("Never mind that, but unsubscribe me.", ["opt-out"]),
+        ("Oubliez ma demande de suppression, mais désabonnez-moi de l'infolettre.", ["opt-out"]),
+    ],
+)
+def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> None:
+    assert rule_cues(text).labels == labels
+
+
 def test_capitals_do_not_matter_to_the_rules() -> None:
     """The rules read a lower-cased body with patterns compiled without re.I (twice as fast),
     so a capital letter in a pattern would silently never match."""
