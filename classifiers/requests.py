@@ -342,7 +342,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             scores[label] = 1 - (1 - scores[label]) * (1 - weight)
     retraction = _RETRACTION.search(body)
     retracted = retraction is not None and not any(
-        scores[label] >= 0.9 for label in LABELS if _only_after_retraction(body, cues[label])
+        scores[label] >= 0.9 for label in LABELS if _only_after_retraction(body, retraction, cues[label])
     )
     if retracted and retraction is not None:
         cues.setdefault("retraction", []).append(retraction.group(0))
@@ -410,14 +410,14 @@ def _is_french_negated(before: str, cue_onwards: str) -> bool:
     return bool(_FRENCH_NE.search(before)) and bool(_FRENCH_PAS.match(cue_onwards))
 
 
-def _only_after_retraction(body: str, found: list[str]) -> bool:
+def _only_after_retraction(body: str, retraction: re.Match[str] | None, found: list[str]) -> bool:
     """True when a label's cue comes after the retraction, in another clause ("never mind
     that, but unsubscribe me"); "disregard my request to unsubscribe" takes it back."""
-    retraction = _RETRACTION.search(body)
     if retraction is None:
         return False
+    positions = [body.find(cue) for cue in found if not cue.startswith("negated")]
     return any(
-        _CLAUSE_BREAK.search(body, retraction.end(), body.find(cue)) is not None
-        for cue in found
-        if not cue.startswith("negated") and body.find(cue) > retraction.end()
+        _CLAUSE_BREAK.search(body, retraction.end(), at) is not None
+        for at in positions
+        if at > retraction.end()
     )
