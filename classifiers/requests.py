@@ -206,10 +206,11 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.9,
-        r"\b(remove|take)\s+(me|my\s+(e-?mail\s+)?(name|number|e-?mail|address))\b[^.?!\n]{0,30}?\b(off|from)\s+"
+        r"\b(remove|take)\s+(me|my\s+(\w+\s+){0,2}?(name|number|e-?mail|address|details))\b[^.?!\n]{0,30}?"
+        r"\b(off|from)\s+"
         r"(your|the|this|all|any)?\s*"
-        r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|text|"
-        r"phone|promotional|advertising)?\s*(lists?|mailings?|campaigns?)\b",
+        r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|texts?|"
+        r"texting|phone|promo|promotional|advertising)?\s*(lists?|mailings?|campaigns?)\b",
     ),
     (
         "opt-out",

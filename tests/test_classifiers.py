@@ -73,7 +73,9 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Please remove my number 613-555-0192 from your SMS list.", ["opt-out"]),
         ("Retirez mon courriel de votre liste d'envoi, merci.", ["opt-out"]),
         ("Pouvez-vous retirer mon numéro de vos listes d'appels?", ["opt-out"]),
+        ("Remove my cell number from your texting list please", ["opt-out"]),
         ("Please remove my phone number from my file.", ["deletion"]),
+        ("Please remove me from the waiting list for the pottery class.", []),
         ("Supprimez mon adresse de votre base de données.", ["deletion"]),
         # "l'infolettre" is not "l'info(rmation)"
         ("Désabonnez-moi de l'infolettre.", ["opt-out"]),
