@@ -180,35 +180,47 @@ def _attachment(part: Message) -> Attachment:
 
 
 def _walk(
-    msg: Message, texts: list[str], htmls: list[str], attachments: list[Attachment], bounced: list[str]
+    part: Message,
+    texts: list[str],
+    htmls: list[str],
+    attachments: list[Attachment],
+    bounced: list[str],
+    in_report: bool = False,
 ) -> None:
-    """Collect body text, HTML and attachments; DSN parts yield the bounced Message-IDs."""
-    for part in msg.walk():
-        ctype = part.get_content_type()
-        if part.is_multipart():
-            continue
-        if ctype in ("message/rfc822", "text/rfc822-headers", "message/rfc822-headers"):
-            # Within a delivery report, the returned original's headers (RFC 3464 s. 2).
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner and isinstance(inner[0], Message):
-                bounced.extend(_message_ids(_header(inner[0], "message-id")))
-            else:
-                text = _part_text(part)
-                found = re.search(r"^message-id:\s*(<[^>]+>)", text, re.I | re.M)
-                if found:
-                    bounced.append(found.group(1))
-            attachments.append(_attachment(part))
-            continue
-        if ctype == "message/delivery-status":
-            continue
-        if _is_attachment(part):
-            attachments.append(_attachment(part))
-        elif ctype == "text/plain":
-            texts.append(_part_text(part))
-        elif ctype == "text/html":
-            htmls.append(_part_text(part))
-        elif not ctype.startswith("text/"):
-            attachments.append(_attachment(part))
+    """Collect body text, HTML and attachments; DSN parts yield the bounced Message-IDs.
+
+    Within a delivery report (RFC 3464), the returned original, whole (message/rfc822, as
+    Postfix and Exim send it) or headers only, is not read as text: it is our own
+    acknowledgement coming back, and only its Message-ID matters. Elsewhere an attached
+    message (a forward) is read like the rest of the body.
+    """
+    ctype = part.get_content_type()
+    returned = ctype in ("text/rfc822-headers", "message/rfc822-headers") or (
+        in_report and ctype == "message/rfc822"
+    )
+    if returned:
+        inner = part.get_payload()
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            bounced.extend(_message_ids(_header(inner[0], "message-id")))
+        else:
+            found = re.search(r"^message-id:\s*(<[^>]+>)", _part_text(part), re.I | re.M)
+            if found:
+                bounced.append(found.group(1))
+        attachments.append(_attachment(part))
+    elif part.is_multipart():
+        payload = part.get_payload()
+        for sub in payload if isinstance(payload, list) else []:
+            _walk(sub, texts, htmls, attachments, bounced, in_report or ctype == "multipart/report")
+    elif ctype == "message/delivery-status":
+        pass
+    elif _is_attachment(part):
+        attachments.append(_attachment(part))
+    elif ctype == "text/plain":
+        texts.append(_part_text(part))
+    elif ctype == "text/html":
+        htmls.append(_part_text(part))
+    elif not ctype.startswith("text/"):
+        attachments.append(_attachment(part))
 
 
 _PEEK_MSGID = re.compile(rb"^message-id:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.MULTILINE)

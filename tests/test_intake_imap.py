@@ -241,8 +241,23 @@ def test_null_return_path_is_never_answered(
     assert smtp_sink.wait_for(1, timeout=0.5) == []
 
 
+@pytest.mark.parametrize(
+    ("returned", "original_body"),
+    [
+        ("text/rfc822-headers", ""),
+        # Postfix and Exim return the whole original by default: its text is not read.
+        ("message/rfc822", "\n        Bonjour, pour supprimer vos données, répondez avec ce code.\n"),
+    ],
+    ids=["headers-only", "whole-original"],
+)
 def test_bounce_of_our_reply_is_recorded_on_its_ticket(
-    opms: Org, smtp_sink: SmtpSink, store_url: str, store: Store, tmp_path: Path
+    opms: Org,
+    smtp_sink: SmtpSink,
+    store_url: str,
+    store: Store,
+    tmp_path: Path,
+    returned: str,
+    original_body: str,
 ) -> None:
     """A delivery status notification for the acknowledgement marks it bounced on the ticket."""
     settings = settings_for([opms], smtp_sink.port, store_url, tmp_path)
@@ -272,13 +287,13 @@ def test_bounce_of_our_reply_is_recorded_on_its_ticket(
         Action: failed
         Status: 5.1.1
         --B
-        Content-Type: text/rfc822-headers
+        Content-Type: {returned}
 
         From: {opms.address}
         To: marie@example.com
         Message-ID: {ack_id}
         Subject: {ack.message["Subject"]}
-        --B--
+{original_body}        --B--
         """,
         sender="",
     )
