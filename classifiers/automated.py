@@ -24,7 +24,10 @@ class AutomatedVerdict:
     reason: str
 
 
-_BOUNCE_SENDER = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon)@", re.I)
+# Microsoft 365 sends its non-delivery reports from MicrosoftExchange<hex>@ the sender's domain.
+_BOUNCE_SENDER = re.compile(
+    r"^(mailer-daemon|postmaster|mail-daemon|mailerdaemon|microsoftexchange[0-9a-f]{16,})@", re.I
+)
 _NOREPLY_SENDER = re.compile(r"^(no-?reply|do-?not-?reply|ne-?pas-?repondre|noreply-[^@]*)@", re.I)
 _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable|undelivered mail|delivery status notification|delivery failure|"
@@ -35,7 +38,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"message delivery (has )?failed|mail could not be delivered|could not deliver (the )?message|"
     r"non-?delivery (report|notification)|nondeliverable mail|delayed mail|mail delivery delayed|"
     r"delivery (status notification )?\(?delay|warning: could not send message|"
-    r"message remis en attente|remise diff[ée]r[ée]e)",
+    r"message remis en attente|remise diff[ée]r[ée]e|message delivery failure|mail system error|"
+    r"(message|courrier|courriel) non remis|notification d.[ée]chec de (la )?remise)",
     re.I,
 )
 # What mail servers write at the top of a bounce (Postfix, Exim, Sendmail, qmail, Courier,
@@ -61,7 +65,21 @@ _BOUNCE_TEXT = re.compile(
     r"\b5[0-5]\d[ -]5\.\d{1,3}\.\d{1,3}\b|"
     r"votre message n.a pas pu [êe]tre (remis|distribu[ée]|livr[ée])|"
     r"le message (suivant )?n.a pas pu [êe]tre (remis|distribu[ée]|livr[ée])|"
-    r"la remise (du message )?(a [ée]chou[ée]|aux destinataires suivants a [ée]chou[ée]))",
+    r"la remise (du message )?(a [ée]chou[ée]|aux destinataires (ou groupes )?suivants a [ée]chou[ée])|"
+    # Gmail, Outlook.com and Microsoft 365, older Exchange, Courier and Sendmail, in both languages
+    r"there was a (temporary )?problem delivering your message to|"
+    r"your message to \S+ (couldn'?t|could not|can ?not|wasn'?t|was not) be delivered|"
+    r"your message to \S+ (has been|was) (blocked|rejected)|"
+    r"your message to the following recipients? (cannot|could not) be delivered|"
+    r"your message did not reach some or all of the intended recipients|"
+    r"the following message to \S+ was undeliverable|"
+    r"delivery to the following recipients? failed|"
+    r"the following recipients? (cannot|could not) be reached|"
+    r"(unable|impossible) to deliver (the |your |this )?message to|"
+    r"-+ transcript of session follows|"
+    r"votre message (à|a) \S+ n.a pas pu [êe]tre (remis|distribu[ée]|livr[ée])|"
+    r"votre message n.a pas [ée]t[ée] (remis|distribu[ée]|livr[ée])|"
+    r"impossible de (remettre|distribuer|livrer) (le|votre|ce) message)",
     re.I | re.M,
 )
 _AUTO_SUBJECT = re.compile(

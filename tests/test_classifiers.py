@@ -203,6 +203,40 @@ def test_too_short_to_tell_says_so() -> None:
             "<jdoe@example.org>: 554: delivery error",
             "bounce",
         ),
+        (
+            "Subject: Fwd: notice",
+            "** Message not delivered **\n\nThere was a problem delivering your message to "
+            "jdoe@example.org. See the technical details below.",
+            "bounce",
+        ),
+        (
+            "Subject: Fwd: notice",
+            "Your message to jdoe@example.org couldn't be delivered.\njdoe wasn't found at example.org.",
+            "bounce",
+        ),
+        (
+            "Subject: Fwd: Re: ma demande",
+            "Your message did not reach some or all of the intended recipients.\n\n"
+            "      Subject: Re: ma demande",
+            "bounce",
+        ),
+        (
+            "Subject: TR: avis",
+            "Votre message à jdoe@example.org n'a pas pu être remis.\njdoe est introuvable.",
+            "bounce",
+        ),
+        (
+            "Subject: TR: avis",
+            "** Adresse introuvable **\n\nVotre message n'a pas été distribué à jdoe@example.org, "
+            "car l'adresse est introuvable.",
+            "bounce",
+        ),
+        (
+            "Subject: TR: avis",
+            "La remise aux destinataires ou groupes suivants a échoué :\njdoe@example.org",
+            "bounce",
+        ),
+        ("Subject: Message non remis : Re: demande", "Voir le rapport ci-joint.", "bounce"),
     ],
 )
 def test_automated_mail(headers: str, body: str, kind: str) -> None:
@@ -224,8 +258,19 @@ def test_automated_mail(headers: str, body: str, kind: str) -> None:
         "please correct my phone number to 514-555-0101.",
         "The original message was received at your office, I think, but nobody answered. "
         "Please send me a copy of my file.",
+        "There was a problem with my last order, please delete my account.",
+        "Impossible de vous joindre par téléphone : veuillez supprimer mes données.",
     ],
 )
 def test_people_are_not_flagged_automated(body: str) -> None:
     raw = f"From: person@example.org\r\nSubject: request\r\n\r\n{body}\r\n".encode()
     assert screen_automated(parse_message(raw)) is None
+
+
+def test_microsoft_365_non_delivery_sender_is_a_bounce() -> None:
+    raw = (
+        b"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.org>\r\n"
+        b"Subject: Re: request\r\n\r\nSee the details below.\r\n"
+    )
+    verdict = screen_automated(parse_message(raw))
+    assert verdict is not None and verdict.kind == "bounce"
