@@ -164,6 +164,11 @@ def main() -> int:
         ),
         ("stems, CNN", train_module.stemmed_words, {"architecture": CNN}),
         ("stems, ensemble", train_module.stemmed_words, {"architecture": ENSEMBLE}),
+        (
+            "stems + rule cues, ensemble",
+            train_module.stemmed_words,
+            {"architecture": ENSEMBLE, "rule_features": True},
+        ),
     ]
     for name, words, config in variants:
         if not only or any(o in name for o in only):
