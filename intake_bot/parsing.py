@@ -210,7 +210,8 @@ def _walk(
     elif part.is_multipart():
         payload = part.get_payload()
         for sub in payload if isinstance(payload, list) else []:
-            _walk(sub, texts, htmls, attachments, bounced, in_report or ctype == "multipart/report")
+            if isinstance(sub, Message):
+                _walk(sub, texts, htmls, attachments, bounced, in_report or ctype == "multipart/report")
     elif ctype == "message/delivery-status":
         pass
     elif _is_attachment(part):
