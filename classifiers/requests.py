@@ -280,17 +280,46 @@ _NEGATION = re.compile(
 # A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b", re.I)
 
-# Retractions that cancel a request made earlier in the thread.
+# Retractions that cancel a request made earlier in the thread, or in the same message
+# ("Please ignore this message, it was meant for another company").
 _RETRACTION = re.compile(
     r"\b(never\s*mind|nevermind|forget\s+(it|my\s+(last|previous)\s+(request|e-?mail|message))|"
     r"please\s+keep\s+(it|my|everything)|keep\s+(it|my\s+account|everything)|"
     r"(cancel|withdraw|disregard|ignore)\s+(my|the)\s+(\w+\s+){0,2}(request|demand)|"
     r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
+    r"(disregard|ignore)\s+(this|that)(\s+(e-?mail|message|note|request))?(?=\s*([.,;:!)\n]|$))|"
+    r"(disregard|ignore)\s+(this|my\s+(last|previous|earlier))\s+(e-?mail|message|note)|"
+    r"(it|this|this\s+(e-?mail|message))\s+was\s+(meant|intended)\s+for\s+(another|a\s+different)|"
+    r"i\s+sent\s+(it|this|my\s+\w+(\s+\w+)?)\s+to\s+the\s+wrong|"
     r"i\s+changed\s+my\s+mind|"
-    r"laissez\s+(tomber|faire)|oubliez\s+(ma|mon|cela|ça)|finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
+    r"laissez\s+(tomber|faire)|"
+    r"oubliez\s+(ma\s+(demande|requ[êe]te)|mon\s+(message|courriel|mail|texto|dernier|pr[ée]c[ée]dent)|"
+    r"ce\s+(message|courriel)|cela|ça|ca\b)|"
+    r"ignorez\s+(ce|mon|le)\s+(dernier\s+|pr[ée]c[ée]dent\s+)?(message|courriel|mail|texto)|"
+    r"ne\s+tenez\s+pas\s+compte\s+de\s+(ce|mon|ma|le)\s+(dernier\s+|pr[ée]c[ée]dente?\s+)?"
+    r"(message|courriel|mail|demande)|"
+    r"(il|elle|ce\s+(message|courriel))\s+(était|est)\s+destin[ée]e?\s+[àa]\s+(une?\s+)?autre|"
+    r"finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
     re.I,
 )
+# "If you have already done it, please disregard this message" keeps the request.
+_CONDITION = re.compile(r"\b(if|unless|in\s+case|si|s'(il|ils|elle)\s+(est|a|ont|sont)\b|sauf|au\s+cas)\b")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]")
+
+
+def _retraction(body: str) -> re.Match[str] | None:
+    """The last retraction that is not said under a condition in its sentence: a request
+    made after it stands ("never mind that, but unsubscribe me"); one it follows is taken
+    back, even when an earlier retraction, in the subject say, came before the request."""
+    last = None
+    for found in _RETRACTION.finditer(body):
+        start = 0
+        for stop in _SENTENCE_BREAK.finditer(body, 0, found.start()):
+            start = stop.end()
+        if _CONDITION.search(body, start, found.start()) is None:
+            last = found
+    return last
 
 
 @dataclass
@@ -341,7 +370,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
                 cues[label].append(match.group(0)[:60])
             # Several independent cues make a label surer: 1 - product of misses.
             scores[label] = 1 - (1 - scores[label]) * (1 - weight)
-    retraction = _RETRACTION.search(body)
+    retraction = _retraction(body)
     retracted = retraction is not None and not any(
         scores[label] >= 0.9 for label in LABELS if _only_after_retraction(body, retraction, cues[label])
     )

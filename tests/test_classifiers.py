@@ -64,6 +64,15 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
     kept = rule_cues("Supprimez mon compte. Finalement, bonne journée et je ne reviendrai pas.")
     assert not kept.retracted and kept.labels == ["deletion"]
     assert rule_cues("Finalement, ne supprimez pas mon compte.").retracted
+    # "forget my number" asks for erasure; "forget my message" takes it back
+    assert not rule_cues("Ne m'appelez plus jamais. Et oubliez mon numéro.").retracted
+    assert rule_cues("Oubliez mon message d'hier, je garde mon compte.").retracted
+    # the last retraction counts: a request the sender explains after the subject's "ignore"
+    # is still taken back by "keep everything"
+    assert rule_cues(
+        "Please ignore the email I sent asking you to delete my profile.\nSo keep everything as is.",
+        "Please ignore my last email",
+    ).retracted
 
 
 @pytest.mark.parametrize(
@@ -84,6 +93,12 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Please cancel my deletion request, I want to stay.", []),
         ("Never mind that, but unsubscribe me.", ["opt-out"]),
         ("Oubliez ma demande de suppression, mais désabonnez-moi de l'infolettre.", ["opt-out"]),
+        # a message taken back in the same breath; a reminder's "if it's done" takes nothing back
+        ("Please update my email address. Sorry, please ignore this, it was meant for another company.", []),
+        ("Pourriez-vous corriger mon adresse courriel? Désolé, ignorez ce message.", []),
+        ("Supprimez mes données. Ce courriel était destiné à une autre entreprise, désolé.", []),
+        ("Please delete my account. If you have already done it, please disregard this email.", ["deletion"]),
+        ("Supprimez mon compte svp. Si c'est déjà fait, ne tenez pas compte de ce message.", ["deletion"]),
     ],
 )
 def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> None:
