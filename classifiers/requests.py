@@ -263,7 +263,6 @@ _COMPILED = [(label, weight, re.compile(pattern, re.M)) for label, weight, patte
 _WRONG = re.compile(
     r"\b(is|are|was|est|sont)\s+(wrong|incorrect|inaccurate|out\s+of\s+date|outdated|misspelled|"
     r"not\s+up|erron|inexact|incorrect|faus|pas\s+[àa]\s+jour|p[ée]rim|mal\s+orthographi)",
-    re.I,
 )
 _ONLY_IF = {_COMPILED[i][2]: _WRONG for i, (_, _, p) in enumerate(_CUES) if p.startswith(r"\b(address|")}
 # A name for each cue that survives adding or reordering the others.
@@ -275,10 +274,9 @@ _NEGATION = re.compile(
     r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
     r"plut[ôo]t\s+que|ne\s+(pas|jamais)|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+\w+\s+pas\b|"
     r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
-    re.I,
 )
 # A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
-_CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b", re.I)
+_CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b")
 
 # Retractions that cancel a request made earlier in the thread, or in the same message
 # ("Please ignore this message, it was meant for another company").
@@ -301,7 +299,6 @@ _RETRACTION = re.compile(
     r"(il|elle|ce\s+(message|courriel))\s+(était|est)\s+destin[ée]e?\s+[àa]\s+(une?\s+)?autre|"
     r"finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
-    re.I,
 )
 # "If you have already done it, please disregard this message" keeps the request.
 _CONDITION = re.compile(r"\b(if|unless|in\s+case|si|s'(il|ils|elle)\s+(est|a|ont|sont)\b|sauf|au\s+cas)\b")
@@ -431,8 +428,8 @@ def classify_request(text: str, subject: str = "") -> Classification:
     )
 
 
-_FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$", re.I)
-_FRENCH_PAS = re.compile(r"^\S+\s+(pas|jamais|point|plus)\b", re.I)
+_FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")
+_FRENCH_PAS = re.compile(r"^\S+\s+(pas|jamais|point|plus)\b")
 
 
 def _is_french_negated(before: str, cue_onwards: str) -> bool:

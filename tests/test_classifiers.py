@@ -108,9 +108,13 @@ def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> Non
 def test_capitals_do_not_matter_to_the_rules() -> None:
     """The rules read a lower-cased body with patterns compiled without re.I (twice as fast),
     so a capital letter in a pattern would silently never match."""
-    from intake_bot.classifiers.requests import _CUES
+    from intake_bot.classifiers import requests
 
-    for _, _, pattern in _CUES:
+    helpers = ("_NEGATION", "_CLAUSE_BREAK", "_RETRACTION", "_CONDITION", "_WRONG")
+    helpers += ("_FRENCH_NE", "_FRENCH_PAS")
+    patterns = [pattern for _, _, pattern in requests._CUES]
+    patterns += [getattr(requests, name).pattern for name in helpers]
+    for pattern in patterns:
         letters = re.sub(r"\\[A-Za-z]", "", pattern)  # \S, \W, \b... are not letters to match
         assert letters == letters.lower(), pattern
     shouted = rule_cues("VEUILLEZ SUPPRIMER MON COMPTE ET ME DÉSABONNER DE L'INFOLETTRE.")
