@@ -293,3 +293,31 @@ def test_microsoft_365_non_delivery_sender_is_a_bounce() -> None:
     )
     verdict = screen_automated(parse_message(raw))
     assert verdict is not None and verdict.kind == "bounce"
+
+
+def test_fast_cue_search_finds_what_the_patterns_find() -> None:
+    """Cues opening with "\\b(" are searched without the \\b and the boundary checked by hand:
+    that is only the same when every alternative starts with a word character."""
+    import re._parser as parser  # the stdlib's own reading of a pattern
+
+    from intake_bot.classifiers import requests
+
+    for compiled in requests._FINDERS:
+        (_, (_, _, _, group)), *_ = parser.parse(compiled.pattern[2:]).data
+        branches = group.data[0][1][1] if group.data[0][0] is parser.BRANCH else [group]
+        for branch in branches:
+            op, value = branch.data[0]
+            if op is parser.LITERAL:
+                assert chr(value).isalpha(), compiled.pattern
+            else:
+                assert op is parser.IN and all(o is parser.LITERAL and chr(v).isalpha() for o, v in value)
+    texts = [
+        "undelete my data, then delete my data; resupprimer mes données et supprimer mes données",
+        "_delete my account",
+        "xunsubscribe unsubscribe désabonnez-moi",
+        "ça va? réconnaître, mettre à jour mon adresse, remettre à jour mon nom",
+    ]
+    for text in texts:
+        for _, _, compiled in requests._COMPILED:
+            fast = [(m.span(), m.group(0)) for m in requests._matches(compiled, text)]
+            assert fast == [(m.span(), m.group(0)) for m in compiled.finditer(text)]
