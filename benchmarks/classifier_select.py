@@ -162,6 +162,11 @@ def main() -> int:
             train_module.stemmed_words,
             {"ngram_size": 1, "rule_features": True, "length": 2**18},
         ),
+        (
+            "stems + rule cues, word pairs",
+            train_module.stemmed_words,
+            {"ngram_size": 2, "rule_features": True, "length": 2**17},
+        ),
         ("stems, CNN", train_module.stemmed_words, {"architecture": CNN}),
         ("stems, ensemble", train_module.stemmed_words, {"architecture": ENSEMBLE}),
         (
