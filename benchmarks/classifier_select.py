@@ -1,6 +1,6 @@
 """Choose the rights model's input features without touching the held-out or external sets.
 
-    python benchmarks/classifier_select.py
+    python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--grid]
 
 Cross-author validation: each training file was written in a separate pass, by a
 separate author, in different situations. For each file in turn, a variant is
@@ -12,6 +12,7 @@ set measures, without looking at it. Prints one line per variant.
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import tempfile
@@ -143,11 +144,16 @@ def grid() -> None:
 
 
 def main() -> int:
-    if sys.argv[1:] == ["--grid"]:
+    parser = argparse.ArgumentParser(description="Cross-author validation of the rights model's variants.")
+    parser.add_argument("names", nargs="*", help="variants to run: a name, or part of names (default: all)")
+    parser.add_argument("--grid", action="store_true", help="the threshold grid instead of the variants")
+    parser.add_argument("--seed", type=int, default=train_module.SEED, help="training seed")
+    args = parser.parse_args()
+    train_module.SEED = args.seed
+    if args.grid:
         grid()
         return 0
     plain = train_module.plain_words
-    only = sys.argv[1:]
     variants: list[tuple[str, Callable[[str], list[str]], dict[str, object]]] = [
         ("words (current)", plain, {}),
         ("words, accents folded", train_module.folded_words, {}),
@@ -175,8 +181,9 @@ def main() -> int:
             {"architecture": ENSEMBLE, "rule_features": True},
         ),
     ]
+    exact = [name for name, _, _ in variants if name in args.names]
     for name, words, config in variants:
-        if not only or any(o in name for o in only):
+        if not args.names or name in exact or any(o in name for o in args.names if o not in exact):
             evaluate(name, words, **config)
     return 0
 
