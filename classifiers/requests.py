@@ -79,7 +79,62 @@ _CUES: list[tuple[str, float, str]] = [
     ),
     ("access", 0.85, r"\b(machine-readable|portable|csv|json|structured)\s+(format|file|export)\b"),
     ("access", 0.85, r"\b(format\s+(structur[ée]|csv|json|lisible))\b"),
+    ("access", 0.85, r"\bright\s+to\s+know\b"),
+    (
+        "access",
+        0.85,
+        r"\b(send|give|show|tell)\s+(me\s+)?(everything|all|whatever)\s+(that\s+)?(you\s+)?"
+        r"(have|hold|keep|store|know)\s+(on|about)\s+me\b",
+    ),
+    (
+        "access",
+        0.85,
+        r"\b(envoyer|envoyez|transmettre|transmettez|voir|obtenir|recevoir|communiquer|"
+        r"communiquez|montrer|montrez)\b[^.?!\n]{0,20}\btout\s+ce\s+que\s+vous\s+"
+        r"(avez|d[ée]tenez|poss[ée]dez|savez|conservez)",
+    ),
+    # where my information came from, and to whom it went
+    (
+        "access",
+        0.8,
+        r"\b(who\s+gave\s+you\s+my|where\s+did\s+you\s+get\s+my|"
+        r"qui\s+vous\s+a\s+(donn[ée]|transmis|fourni|vendu)\s+(mes|mon|ma)|"
+        r"o[ùu]\s+avez-vous\s+(pris|obtenu|eu|trouv[ée])\s+(mes|mon|ma)|"
+        r"[àa]\s+qui\s+avez-vous\s+(communiqu|transmis|partag|vendu|donn)|"
+        r"whom\s+(have\s+)?you\s+(shared|sold|disclosed)|"
+        r"(list|liste)\s+(of\s+|des\s+)?(every\s+|all\s+|the\s+)?(third[- ]part|tiers))",
+    ),
+    (
+        "access",
+        0.8,
+        r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
+        r"l.historique|the\s+history)\b",
+    ),
     # correction
+    (
+        "correction",
+        0.85,
+        rf"\b(corrigiez|rectifiiez|modifiiez|changiez|mettiez\s+[àa]\s+jour)\b[^.?!\n]{{0,40}}\b{_FIELDS}",
+    ),
+    # the passive, when asked for: "I need my name corrected", "que l'information soit mise à jour"
+    (
+        "correction",
+        0.85,
+        rf"\b(want|like|need|request|ask|have|get)\s+{_MY}\s+{_FIELDS}\s+(\w+\s+){{0,4}}"
+        rf"(corrected|updated|fixed|changed|amended|rectified)\b",
+    ),
+    (
+        "correction",
+        0.85,
+        rf"\b(que|veux|voudrais|souhaite|demande)\s+{_MY}\s*{_FIELDS}\s+(\w+\s+){{0,4}}"
+        rf"(mise?s?\s+[àa]\s+jour|corrig[ée]e?s?|rectifi[ée]e?s?|modifi[ée]e?s?)",
+    ),
+    (
+        "correction",
+        0.85,
+        rf"\b{_FIELDS}\b[^.?!\n]{{0,40}}\b(is|are|was|est|sont)\s+(mal\s+[ée]crite?s?|"
+        rf"mal\s+[ée]pel[ée]e?s?|spelled\s+wrong|spelt\s+wrong)",
+    ),
     (
         "correction",
         0.95,
@@ -130,6 +185,20 @@ _CUES: list[tuple[str, float, str]] = [
         r"nouvelle\s+adresse|changement\s+d.adresse)\b",
     ),
     # deletion
+    # the French subjunctive after "je veux que vous...": "que vous effaciez mon numéro"
+    (
+        "deletion",
+        0.85,
+        rf"\b(supprimiez|effaciez|d[ée]truisiez|retiriez|enleviez|anonymisiez)\b"
+        rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}){_OFF_A_LIST}",
+    ),
+    ("deletion", 0.85, rf"\bdispose\s+of\s+{_MY}\s+{_DATA}"),
+    (
+        "deletion",
+        0.8,
+        r"\b(no\s+(longer\s+(have\s+)?)?(any\s+)?reason\s+(for\s+you\s+)?to\s+keep|"
+        r"plus\s+aucune\s+raison\s+de\s+(garder|conserver)|aucune\s+raison\s+de\s+(garder|conserver))\b",
+    ),
     (
         "deletion",
         0.95,
@@ -254,6 +323,27 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(infolettre|newsletter|mailing\s+list|liste\s+d.envoi|liste\s+de\s+diffusion)"
         r"\b[^.?!\n]{0,40}\b(stop|plus|no\s+longer|anymore|remove|retir|enlev|arr[êe]t)",
     ),
+    # Quebec French drops "ne" and says "pu": "je veux pu recevoir vos courriels"
+    (
+        "opt-out",
+        0.85,
+        r"\b(veux|voudrais|souhaite|d[ée]sire|aimerais)\s+(juste\s+|simplement\s+)?(pu|plus)\s+"
+        r"(recevoir|[êe]tre\s+(contact|sollicit|appel))",
+    ),
+    ("opt-out", 0.85, r"\b(never|don.t|do\s+not)\s+want\s+to\s+hear\s+from\s+(you|your)\b"),
+    (
+        "opt-out",
+        0.85,
+        r"\bstop\s+(all\s+|the\s+|your\s+|these\s+|those\s+)*(promotional|promo|promos|marketing|"
+        r"advertising|newsletters?|spam)\b",
+    ),
+    # "do not sell or share my personal information" (CCPA), "ne vendez pas mes données"
+    (
+        "opt-out",
+        0.85,
+        r"\b(do\s+not|don.t|stop)\s+(sell|share|selling|sharing)(\s+or\s+(sell|share|selling|sharing))?\s+(my|our)\b",
+    ),
+    ("opt-out", 0.85, r"\bne\s+(vendez|partagez|communiquez|transmettez)\s+pas\s+(mes|mon|ma|nos)\b"),
 ]
 # The body is lower-cased once and the patterns, all written in lower case, are compiled
 # without re.I: Python's case-insensitive matching scans about twice as slowly, and these
@@ -263,7 +353,8 @@ _COMPILED = [(label, weight, re.compile(pattern, re.M)) for label, weight, patte
 # which makes them the slowest to scan; they are only tried when what they end with occurs.
 _WRONG = re.compile(
     r"\b(is|are|was|est|sont)\s+(wrong|incorrect|inaccurate|out\s+of\s+date|outdated|misspelled|"
-    r"not\s+up|erron|inexact|incorrect|faus|pas\s+[àa]\s+jour|p[ée]rim|mal\s+orthographi)",
+    r"not\s+up|erron|inexact|incorrect|faus|pas\s+[àa]\s+jour|p[ée]rim|mal\s+orthographi|"
+    r"mal\s+[ée]crit|mal\s+[ée]pel|spelled\s+wrong|spelt\s+wrong)",
 )
 _ONLY_IF = {_COMPILED[i][2]: _WRONG for i, (_, _, p) in enumerate(_CUES) if p.startswith(r"\b(address|")}
 # A pattern that opens with \b cannot use the regex engine's quick skip to the possible first
