@@ -110,6 +110,35 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
         r"l.historique|the\s+history)\b",
     ),
+    (
+        "access",
+        0.85,
+        r"\b(qu.est-ce\s+que|ce\s+que|que)\s+vous\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez)\s+sur\s+moi\b",
+    ),
+    ("access", 0.85, r"\bwhat\s+(do\s+)?you\s+(know|have|hold|keep)\s+(on|about)\s+me\b"),
+    (
+        "access",
+        0.85,
+        r"\bsi\s+vous\s+(d[ée]tenez|avez|poss[ée]dez|conservez|traitez)\s+(des|mes|de\s+mes)\s+"
+        r"(donn[ée]es|renseignements|informations)",
+    ),
+    (
+        "access",
+        0.85,
+        r"\b(whether|if)\s+you\s+(hold|have|keep|store|process)\s+(any\s+)?(personal\s+)?(data|information|"
+        r"info|details|records)\s+(about|on|of)\s+me\b",
+    ),
+    (
+        "access",
+        0.85,
+        r"\bdo\s+you\s+have\s+(any\s+)?(personal\s+)?(data|information|info|details|records)\s+(about|on)\s+me\b",
+    ),
+    (
+        "access",
+        0.85,
+        r"\b(savoir|conna[iî]tre|know|find\s+out|see)\s+(quels?|quelles?|what|which)\s+(donn[ée]es|informations|"
+        r"renseignements|data|information|info|details)\b",
+    ),
     # correction
     (
         "correction",
@@ -184,6 +213,12 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(i\s+(have\s+)?moved|new\s+address|j.ai\s+d[ée]m[ée]nag[ée]|"
         r"nouvelle\s+adresse|changement\s+d.adresse)\b",
     ),
+    (
+        "correction",
+        0.75,
+        r"\b(my\s+new|mon\s+nouveau|ma\s+nouvelle|mes\s+nouvelles?|mes\s+nouveaux)\s+(\w+\s+)?(address|number|"
+        r"phone|e-?mail|name|num[ée]ro|t[ée]l[ée]phone|courriel|nom|adresse|coordonn[ée]es|cellulaire)\b",
+    ),
     # deletion
     # the French subjunctive after "je veux que vous...": "que vous effaciez mon numéro"
     (
@@ -247,6 +282,26 @@ _CUES: list[tuple[str, float, str]] = [
         rf"(supprim[ée]e?s?|effac[ée]e?s?|d[ée]truite?s?|anonymis[ée]e?s?)\b",
     ),
     ("deletion", 0.8, r"\b(erasure|deletion)\s+request\b"),
+    (
+        "deletion",
+        0.85,
+        r"\b(d[ée]truire|d[ée]truisez|supprimer|supprimez|effacer|effacez|delete|destroy|erase|shred|"
+        r"d[ée]chiqueter|d[ée]chiquetez)\b[^.?!\n]{0,20}\b(mon|my|le|the)\s+(cv|resume|r[ée]sum[ée]|"
+        r"curriculum|dossier\s+de\s+candidature|job\s+application|candidature)\b",
+    ),
+    # the passive with any thing of mine: "I want my voice recordings permanently deleted"
+    (
+        "deletion",
+        0.8,
+        r"\b(want|like|need|request|ask|have|get)\s+(my|our|all\s+my|all\s+of\s+my)\s+(\w+\s+){1,3}"
+        r"(permanently\s+|completely\s+)?(deleted|erased|destroyed|wiped|purged|shredded)\b",
+    ),
+    (
+        "deletion",
+        0.8,
+        r"\bque\s+(mon|ma|mes|ce|cette|ces|le|la|les)\s+(\w+\s+){1,3}(soi(en)?t|soit\s+bien)\s+"
+        r"(supprim|effac|d[ée]truit|d[ée]chiquet|anonymis)",
+    ),
     # opt-out (unsubscribe, withdraw consent, object to marketing)
     (
         "opt-out",
@@ -344,6 +399,38 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(do\s+not|don.t|stop)\s+(sell|share|selling|sharing)(\s+or\s+(sell|share|selling|sharing))?\s+(my|our)\b",
     ),
     ("opt-out", 0.85, r"\bne\s+(vendez|partagez|communiquez|transmettez)\s+pas\s+(mes|mon|ma|nos)\b"),
+    (
+        "opt-out",
+        0.85,
+        r"\b(don.t|do\s+not|no\s+longer)\s+want\s+(your|any|any\s+more|more|these|those)\s+(ads|advertising|"
+        r"e-?mails|newsletters?|offers|promotions|promos|marketing|texts|calls|flyers)\b",
+    ),
+    (
+        "opt-out",
+        0.85,
+        r"\bne\s+veux\s+plus\s+(de\s+|recevoir\s+)?(vos|ces|les|de)\s+(pubs?|publicit[ée]s|offres|courriels|"
+        r"infolettres?|textos|appels|circulaires|promotions|sondages)\b",
+    ),
+    (
+        "opt-out",
+        0.85,
+        r"\bne\s+plus\s+(m.(envoyer|[ée]crire|appeler|contacter|solliciter|texter)|"
+        r"me\s+(contacter|solliciter|t[ée]l[ée]phoner|texter|relancer|[ée]crire))\b",
+    ),
+    (
+        "opt-out",
+        0.85,
+        r"\b(be|get|being)\s+(removed|taken\s+off|unsubscribed)\s+(from|off)\s+(your|the|this|all|any|every)\s+"
+        r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|texts?|texting|"
+        r"phone|promo|promotional|advertising)\s+(lists?|mailings?)\b",
+    ),
+    (
+        "opt-out",
+        0.85,
+        r"\b[êe]tre\s+(retir[ée]e?s?|enlev[ée]e?s?|ray[ée]e?s?|d[ée]sinscrite?s?)\s+de\s+(votre|vos|la|les|l.)\s*"
+        r"(infolettre|envois|listes?\s+(d.envoi|de\s+diffusion|de\s+distribution|de\s+courriels|"
+        r"de\s+marketing|de\s+promotion|de\s+prospection|de\s+sollicitation|t[ée]l[ée]phonique))",
+    ),
 ]
 # The body is lower-cased once and the patterns, all written in lower case, are compiled
 # without re.I: Python's case-insensitive matching scans about twice as slowly, and these
