@@ -13,6 +13,8 @@ import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from re import _parser  # type: ignore[attr-defined]
+from typing import Any
 
 LABELS = ("access", "correction", "deletion", "opt-out")
 
@@ -452,6 +454,47 @@ _FINDERS = {compiled: re.compile(compiled.pattern[2:], re.M) for _, _, compiled 
 _FINDERS = {k: v for k, v in _FINDERS.items() if k.pattern.startswith(r"\b(")}
 
 
+def _leads(items: Any) -> set[str] | None:
+    """The literal text some match of the parsed pattern *items* must start with, one string
+    per way in ("supprimer", "détruire", "detruire", ...), or None when a way in starts with
+    something else (a repeat, a wide class)."""
+    outs = {""}
+    for op, value in items:
+        if op is _parser.LITERAL:
+            outs = {out + chr(value) for out in outs}
+        elif op is _parser.AT and outs == {""}:
+            continue  # a leading \b
+        elif op is _parser.IN and len(value) <= 3 and all(o is _parser.LITERAL for o, _ in value):
+            outs = {out + chr(v) for out in outs for _, v in value}  # [ée], [àa]
+        elif op is _parser.SUBPATTERN or op is _parser.BRANCH:
+            ways = [value[3].data] if op is _parser.SUBPATTERN else [branch.data for branch in value[1]]
+            found = [_leads(way) for way in ways]
+            if all(f is not None for f in found):
+                outs = {out + lead for out in outs for f in found for lead in f}  # type: ignore[union-attr]
+            break  # what follows a group is not known to follow every lead
+        else:
+            break
+        if len(outs) > 64:
+            break
+    return None if "" in outs else outs
+
+
+def _leads_of(pattern: str) -> tuple[str, ...] | None:
+    """A cue is only scanned for when one of its leads occurs in the body: a substring test is
+    several times cheaper than a regex scan. None (always scan) when a lead is too short to
+    rule anything out, or when the pattern cannot be read."""
+    try:
+        leads = _leads(_parser.parse(pattern).data)
+    except Exception:  # the stdlib's pattern reader is not a public API: never fail on it
+        return None
+    if not leads or min(len(lead) for lead in leads) < 3:
+        return None
+    return tuple(sorted(leads))
+
+
+_LEADS = {compiled: _leads_of(compiled.pattern) for _, _, compiled in _COMPILED}
+
+
 def _matches(pattern: re.Pattern[str], body: str) -> Iterator[re.Match[str]]:
     """pattern.finditer(body), faster for cues that open with a word boundary."""
     finder = _FINDERS.get(pattern)
@@ -556,6 +599,9 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []
     for name, (label, weight, pattern) in zip(_CUE_NAMES, _COMPILED, strict=True):
+        leads = _LEADS[pattern]
+        if leads is not None and not any(lead in body for lead in leads):
+            continue
         needed = _ONLY_IF.get(pattern)
         if needed is not None and needed.search(body) is None:
             continue

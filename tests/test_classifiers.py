@@ -360,3 +360,15 @@ def test_fast_cue_search_finds_what_the_patterns_find() -> None:
         for _, _, compiled in requests._COMPILED:
             fast = [(m.span(), m.group(0)) for m in requests._matches(compiled, text)]
             assert fast == [(m.span(), m.group(0)) for m in compiled.finditer(text)]
+
+
+def test_cue_leads_are_what_every_match_starts_with() -> None:
+    """A cue is skipped when none of its leads occurs in the body: the leads must cover every
+    way into the pattern, or be None (always scan)."""
+    from intake_bot.classifiers.requests import _leads_of
+
+    assert _leads_of(r"\b(d[ée]truire|effacer)\s+mon") == ("detruire", "détruire", "effacer")
+    assert _leads_of(r"\b(supprimer|supprimez)\b") == ("supprimer", "supprimez")
+    assert _leads_of(r"\b(e-?mail|address)") is None  # "e" rules nothing out
+    assert _leads_of(r"\b(no|ne)\s+plus") is None
+    assert _leads_of(r"\b((personal\s+)?data)") is None
