@@ -115,7 +115,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "access",
         0.85,
-        r"\b(qu.est-ce\s+que|ce\s+que|que)\s+vous\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez)\s+sur\s+moi\b",
+        r"\bqu.est-ce\s+que\s+vous\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez)\s+sur\s+moi\b",
     ),
     ("access", 0.85, r"\bwhat\s+(do\s+)?you\s+(know|have|hold|keep)\s+(on|about)\s+me\b"),
     (

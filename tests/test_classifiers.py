@@ -125,6 +125,13 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("J'aimerais que ce formulaire soit déchiqueté.", ["deletion"]),
         ("Here is my new phone number: 514-555-0199.", ["correction"]),
         ("Qu'est-ce que vous savez sur moi au juste?", ["access"]),
+        # "what you hold on me" is what to delete here, not a question
+        (
+            "Je vous demande de supprimer mon compte et toutes les données personnelles que vous "
+            "détenez sur moi.",
+            ["deletion"],
+        ),
+        ("Please delete all the data that you have on me.", ["deletion"]),
         ("Pouvez-vous confirmer si vous détenez des renseignements à mon sujet?", ["access"]),
         ("Do you have any personal information about me?", ["access"]),
         ("I need to know what information is on my late father's file.", ["access"]),

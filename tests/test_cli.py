@@ -126,6 +126,16 @@ def test_demo_runs_with_nothing_configured(tmp_path: Path) -> None:
     assert "1 ignored (auto-reply)" in out and "1 follow-up(s) added" in out
     listing = _cli("--config", str(tmp_path / "demo" / "config.toml"), "tickets", "list", "--json")
     assert len(listing.stdout.splitlines()) == 6
+    # each sample asks for what it plainly says: "what you hold on me" is what to delete
+    labels = {ticket["subject"]: ticket["labels"] for ticket in map(json.loads, listing.stdout.splitlines())}
+    assert labels == {
+        "Suppression de mes données": ["deletion"],
+        "Request for a copy of my personal information": ["access"],
+        "liste": ["opt-out"],
+        "Wrong phone number on my account": ["correction"],
+        "Demande d'accès": ["access", "correction"],
+        "Pricing for 20 seats?": [],
+    }
     again = _cli("demo", "--dir", str(tmp_path / "demo"))  # re-running starts afresh
     assert again.returncode == 0 and "Tickets (6)" in again.stdout
 
