@@ -450,8 +450,11 @@ _ONLY_IF = {_COMPILED[i][2]: _WRONG for i, (_, _, p) in enumerate(_CUES) if p.st
 # letters, so each cue that opens with "\b(" is searched without it and the word boundary is
 # checked by hand (every alternative there starts with a letter; a test checks this). Same
 # matches, a third less scanning.
-_FINDERS = {compiled: re.compile(compiled.pattern[2:], re.M) for _, _, compiled in _COMPILED}
-_FINDERS = {k: v for k, v in _FINDERS.items() if k.pattern.startswith(r"\b(")}
+_FINDERS = {
+    compiled: re.compile(compiled.pattern[2:], re.M)
+    for _, _, compiled in _COMPILED
+    if compiled.pattern.startswith(r"\b(")
+}
 
 
 def _leads(items: Any) -> set[str] | None:
