@@ -168,3 +168,33 @@ def test_malformed_headers_do_not_raise() -> None:
     parsed = parse_message(raw)
     assert "Delete my data" in parsed.new_text
     assert parsed.message_id is None
+
+
+@pytest.mark.parametrize("report", [True, False], ids=["delivery-report", "forward"])
+def test_returned_original_is_not_read_but_a_forwarded_one_is(report: bool) -> None:
+    """In a delivery report the returned original (our own reply) gives its Message-ID and
+    is not read as text; a message attached to a person's mail is read like the body."""
+    outer = "multipart/report; report-type=delivery-status" if report else "multipart/mixed"
+    parsed = parse_message(
+        _raw(f"""\
+            From: MAILER-DAEMON@mx.example.net
+            Subject: Undelivered Mail Returned to Sender
+            MIME-Version: 1.0
+            Content-Type: {outer}; boundary="B"
+
+            --B
+            Content-Type: text/plain
+
+            The mail could not be delivered.
+            --B
+            Content-Type: message/rfc822
+
+            Message-ID: <ack-1@opms.example>
+            Subject: Votre demande
+
+            Pour supprimer vos données, répondez avec ce code.
+            --B--
+            """)
+    )
+    assert ("supprimer vos données" in parsed.text) is not report
+    assert parsed.bounced_message_ids == (["<ack-1@opms.example>"] if report else [])
