@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -280,6 +281,36 @@ def _took_new_mail_notice(client: IMAPClient) -> bool:
     return bool(client._imap.untagged_responses.pop("EXISTS", None))
 
 
+def _idle_until_news(client: IMAPClient, stop: threading.Event, until: datetime) -> bool:
+    """Wait in IDLE until the server reports a change (True), or *stop* or *until* (False)."""
+    if _response_already_read(client):
+        return True
+    while not stop.is_set() and datetime.now(UTC) < until:
+        if client.idle_check(timeout=1):
+            return True  # EXISTS (new mail) or another change: take it
+    return False
+
+
+def _response_already_read(client: IMAPClient) -> bool:
+    """Whether a server line already sits in imaplib's read buffer.
+
+    Dovecot answers IDLE with "+ idling" and, in the same packet, an EXISTS for
+    mail that came just before; imaplib reads both into its buffer, where
+    idle_check's socket poll cannot see the EXISTS, so the message would wait
+    for the next keepalive or new mail. Peek without blocking: an empty socket
+    gives nothing (BlockingIOError, or SSLWantReadError over TLS).
+    """
+    sock = client.socket()
+    timeout = sock.gettimeout()
+    sock.setblocking(False)
+    try:
+        return bool(client._imap.file.peek(1))
+    except (BlockingIOError, ssl.SSLWantReadError):
+        return False
+    finally:
+        sock.settimeout(timeout)
+
+
 def _sleep_unless_stopped(stop: threading.Event) -> Callable[[float], None]:
     """A sleep for tenacity's backoff that SIGTERM cuts short."""
 
@@ -314,11 +345,8 @@ def _watch_connected(
             if _took_new_mail_notice(client):
                 continue  # mail arrived while we were polling: poll again before idling
             client.idle()
-            renew_at = datetime.now(UTC) + IDLE_RENEW
             try:
-                while not stop.is_set() and datetime.now(UTC) < renew_at:
-                    if client.idle_check(timeout=1):
-                        break  # EXISTS (new mail) or another change: take it
+                _idle_until_news(client, stop, datetime.now(UTC) + IDLE_RENEW)
             finally:
                 client.idle_done()
     except IMAP_ERRORS as exc:
