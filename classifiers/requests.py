@@ -14,7 +14,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from re import _parser  # type: ignore[attr-defined]
-from typing import Any
+from typing import Any, NamedTuple
 
 LABELS = ("access", "correction", "deletion", "opt-out")
 
@@ -434,73 +434,21 @@ _CUES: list[tuple[str, float, str]] = [
         r"de\s+marketing|de\s+promotion|de\s+prospection|de\s+sollicitation|t[ée]l[ée]phonique))",
     ),
 ]
+
+
 # The body is lower-cased once and the patterns, all written in lower case, are compiled
 # without re.I: Python's case-insensitive matching scans about twice as slowly, and these
-# forty-odd scans are half of the classification time.
-_COMPILED = [(label, weight, re.compile(pattern, re.M)) for label, weight, pattern in _CUES]
-# The two "<field> is wrong" cues start with words found in most messages ("name", "data"),
-# which makes them the slowest to scan; they are only tried when what they end with occurs.
-_WRONG = re.compile(
-    r"\b(is|are|was|est|sont)\s+(wrong|incorrect|inaccurate|out\s+of\s+date|outdated|misspelled|"
-    r"not\s+up|erron|inexact|incorrect|faus|pas\s+[àa]\s+jour|p[ée]rim|mal\s+orthographi|"
-    r"mal\s+[ée]crit|mal\s+[ée]pel|spelled\s+wrong|spelt\s+wrong)",
-)
-_ONLY_IF = {_COMPILED[i][2]: _WRONG for i, (_, _, p) in enumerate(_CUES) if p.startswith(r"\b(address|")}
-# A pattern that opens with \b cannot use the regex engine's quick skip to the possible first
-# letters, so each cue that opens with "\b(" is searched without it and the word boundary is
-# checked by hand (every alternative there starts with a letter; a test checks this). Same
-# matches, a third less scanning.
-_FINDERS = {
-    compiled: re.compile(compiled.pattern[2:], re.M)
-    for _, _, compiled in _COMPILED
-    if compiled.pattern.startswith(r"\b(")
-}
+# scans are half of the classification time.
+def _finder(compiled: re.Pattern[str]) -> re.Pattern[str] | None:
+    """A pattern that opens with \\b cannot use the regex engine's quick skip to the possible
+    first letters, so one that opens with "\\b(" is searched without it and the word boundary
+    is checked by hand (every alternative there starts with a letter; a test checks this).
+    Same matches, a third less scanning. None for other patterns."""
+    return re.compile(compiled.pattern[2:], re.M) if compiled.pattern.startswith(r"\b(") else None
 
 
-def _leads(items: Any) -> set[str] | None:
-    """The literal text some match of the parsed pattern *items* must start with, one string
-    per way in ("supprimer", "détruire", "detruire", ...), or None when a way in starts with
-    something else (a repeat, a wide class)."""
-    outs = {""}
-    for op, value in items:
-        if op is _parser.LITERAL:
-            outs = {out + chr(value) for out in outs}
-        elif op is _parser.AT and outs == {""}:
-            continue  # a leading \b
-        elif op is _parser.IN and len(value) <= 3 and all(o is _parser.LITERAL for o, _ in value):
-            outs = {out + chr(v) for out in outs for _, v in value}  # [ée], [àa]
-        elif op is _parser.SUBPATTERN or op is _parser.BRANCH:
-            ways = [value[3].data] if op is _parser.SUBPATTERN else [branch.data for branch in value[1]]
-            found = [_leads(way) for way in ways]
-            if all(f is not None for f in found):
-                outs = {out + lead for out in outs for f in found for lead in f}  # type: ignore[union-attr]
-            break  # what follows a group is not known to follow every lead
-        else:
-            break
-        if len(outs) > 64:
-            break
-    return None if "" in outs else outs
-
-
-def _leads_of(pattern: str) -> tuple[str, ...] | None:
-    """A cue is only scanned for when one of its leads occurs in the body: a substring test is
-    several times cheaper than a regex scan. None (always scan) when a lead is too short to
-    rule anything out, or when the pattern cannot be read."""
-    try:
-        leads = _leads(_parser.parse(pattern).data)
-    except Exception:  # the stdlib's pattern reader is not a public API: never fail on it
-        return None
-    if not leads or min(len(lead) for lead in leads) < 3:
-        return None
-    return tuple(sorted(leads))
-
-
-_LEADS = {compiled: _leads_of(compiled.pattern) for _, _, compiled in _COMPILED}
-
-
-def _matches(pattern: re.Pattern[str], body: str) -> Iterator[re.Match[str]]:
-    """pattern.finditer(body), faster for cues that open with a word boundary."""
-    finder = _FINDERS.get(pattern)
+def _matches(pattern: re.Pattern[str], finder: re.Pattern[str] | None, body: str) -> Iterator[re.Match[str]]:
+    """pattern.finditer(body), faster with the pattern's *finder* (see _finder)."""
     if finder is None:
         yield from pattern.finditer(body)
         return
@@ -515,8 +463,94 @@ def _matches(pattern: re.Pattern[str], body: str) -> Iterator[re.Match[str]]:
         at = found.end()  # never an empty match: every cue starts with a letter
 
 
-# A name for each cue that survives adding or reordering the others.
-_CUE_NAMES = [f"{label}#{zlib.crc32(pattern.encode()):08x}" for label, _, pattern in _CUES]
+# Rule bodies are normalised (normalise) before they are read: the only white space left
+# in them is a single space within a line, and newlines between lines.
+_BODY_SPACES = (" ", "\n")
+
+
+def _leads(items: Any) -> tuple[set[str] | None, bool]:
+    """The literal text some match of the parsed pattern *items* must start with, one string
+    per way in ("supprimer", "détruire", "detruire", ...), or None when a way in starts with
+    something else (a repeat, a wide class); and whether those strings are the whole of every
+    match, so that what follows the group can be added to them. A \\s ends a lead with a
+    space or a newline."""
+    outs = {""}
+    for op, value in items:
+        if op is _parser.LITERAL:
+            outs = {out + chr(value) for out in outs}
+        elif op is _parser.AT and outs == {""}:
+            continue  # a leading \b
+        elif op is _parser.IN and value == [(_parser.CATEGORY, _parser.CATEGORY_SPACE)]:
+            return {out + space for out in outs for space in _BODY_SPACES}, False  # \s
+        elif op is _parser.MAX_REPEAT and value[0] >= 1 and _leads(value[2].data)[0] == set(_BODY_SPACES):
+            return {out + space for out in outs for space in _BODY_SPACES}, False  # \s+: a blank line too
+        elif op is _parser.IN and len(value) <= 3 and all(o is _parser.LITERAL for o, _ in value):
+            outs = {out + chr(v) for out in outs for _, v in value}  # [ée], [àa]
+        elif op is _parser.SUBPATTERN or op is _parser.BRANCH:
+            ways = [value[3].data] if op is _parser.SUBPATTERN else [branch.data for branch in value[1]]
+            found = [_leads(way) for way in ways]
+            if any(leads is None for leads, _ in found):
+                break
+            outs = {out + lead for out in outs for leads, _ in found for lead in leads or ()}
+            if not all(whole for _, whole in found):
+                return (None if "" in outs else outs), False  # what follows is not known to follow
+        else:
+            break
+        if len(outs) > 64:
+            break
+    else:
+        return (None if "" in outs else outs), True
+    return (None if "" in outs else outs), False
+
+
+def _leads_of(pattern: str) -> tuple[str, ...] | None:
+    """A cue is only scanned for when one of its leads occurs in the body: a substring test is
+    several times cheaper than a regex scan. None (always scan) when a lead is too short to
+    rule anything out, or when the pattern cannot be read."""
+    try:
+        leads, _ = _leads(_parser.parse(pattern).data)
+    except Exception:  # the stdlib's pattern reader is not a public API: never fail on it
+        return None
+    if not leads or min(len(lead) for lead in leads) < 3:
+        return None
+    return tuple(sorted(leads))
+
+
+# The two "<field> is wrong" cues start with words found in most messages ("name", "data"),
+# which makes them the slowest to scan; they are only tried when what they end with occurs.
+_WRONG = re.compile(
+    r"\b(is|are|was|est|sont)\s+(wrong|incorrect|inaccurate|out\s+of\s+date|outdated|misspelled|"
+    r"not\s+up|erron|inexact|incorrect|faus|pas\s+[àa]\s+jour|p[ée]rim|mal\s+orthographi|"
+    r"mal\s+[ée]crit|mal\s+[ée]pel|spelled\s+wrong|spelt\s+wrong)",
+)
+
+
+class _Cue(NamedTuple):
+    name: str  # "deletion#1a2b3c4d": survives adding or reordering the others
+    label: str
+    weight: float
+    pattern: re.Pattern[str]
+    finder: re.Pattern[str] | None  # see _finder
+    leads: tuple[str, ...] | None  # see _leads_of; None: always scanned
+    needs: re.Pattern[str] | None  # only tried when this also occurs (see _WRONG)
+
+
+def _cue(label: str, weight: float, pattern: str) -> _Cue:
+    compiled = re.compile(pattern, re.M)
+    return _Cue(
+        name=f"{label}#{zlib.crc32(pattern.encode()):08x}",
+        label=label,
+        weight=weight,
+        pattern=compiled,
+        finder=_finder(compiled),
+        leads=_leads_of(pattern),
+        needs=_WRONG if pattern.startswith(r"\b(address|") else None,
+    )
+
+
+_CUE_TABLE = [_cue(*cue) for cue in _CUES]
+_WRONG_FINDER = _finder(_WRONG)
+
 
 # A negation shortly before a cue in the same clause cancels it.
 _NEGATION = re.compile(
@@ -601,14 +635,16 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []
-    for name, (label, weight, pattern) in zip(_CUE_NAMES, _COMPILED, strict=True):
-        leads = _LEADS[pattern]
+    wrong = None
+    for name, label, weight, pattern, finder, leads, needs in _CUE_TABLE:
         if leads is not None and not any(lead in body for lead in leads):
             continue
-        needed = _ONLY_IF.get(pattern)
-        if needed is not None and needed.search(body) is None:
-            continue
-        for match in _matches(pattern, body):
+        if needs is not None:
+            if wrong is None:
+                wrong = next(_matches(_WRONG, _WRONG_FINDER, body), False)
+            if not wrong:
+                continue
+        for match in _matches(pattern, finder, body):
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
             if _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):

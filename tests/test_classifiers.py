@@ -352,9 +352,10 @@ def test_fast_cue_search_finds_what_the_patterns_find() -> None:
             return all(starts_with_a_letter(branch.data) for branch in value[1])  # type: ignore[index]
         return False
 
-    assert len(requests._FINDERS) > 30
-    for compiled in requests._FINDERS:
-        assert starts_with_a_letter(parser.parse(compiled.pattern[2:]).data), compiled.pattern
+    finders = [cue.finder for cue in requests._CUE_TABLE if cue.finder is not None]
+    assert len(finders) > 30
+    for finder in [*finders, requests._WRONG_FINDER]:
+        assert finder is not None and starts_with_a_letter(parser.parse(finder.pattern).data), finder
     assert not starts_with_a_letter(parser.parse(r"(-?mail|post)").data)
     assert not starts_with_a_letter(parser.parse(r"((personal\s+)?data)").data)
     texts = [
@@ -364,8 +365,8 @@ def test_fast_cue_search_finds_what_the_patterns_find() -> None:
         "ça va? réconnaître, mettre à jour mon adresse, remettre à jour mon nom",
     ]
     for text in texts:
-        for _, _, compiled in requests._COMPILED:
-            fast = [(m.span(), m.group(0)) for m in requests._matches(compiled, text)]
+        for compiled, finder in [(c.pattern, c.finder) for c in requests._CUE_TABLE]:
+            fast = [(m.span(), m.group(0)) for m in requests._matches(compiled, finder, text)]
             assert fast == [(m.span(), m.group(0)) for m in compiled.finditer(text)]
 
 
@@ -374,8 +375,22 @@ def test_cue_leads_are_what_every_match_starts_with() -> None:
     way into the pattern, or be None (always scan)."""
     from intake_bot.classifiers.requests import _leads_of
 
-    assert _leads_of(r"\b(d[ée]truire|effacer)\s+mon") == ("detruire", "détruire", "effacer")
+    words = ("detruire", "détruire", "effacer")
+    assert _leads_of(r"\b(d[ée]truire|effacer)\s+mon") == tuple(sorted(w + s for w in words for s in "\n "))
     assert _leads_of(r"\b(supprimer|supprimez)\b") == ("supprimer", "supprimez")
     assert _leads_of(r"\b(e-?mail|address)") is None  # "e" rules nothing out
-    assert _leads_of(r"\b(no|ne)\s+plus") is None
+    assert _leads_of(r"\b(no|ne)\s+plus") == ("ne\n", "ne ", "no\n", "no ")  # normalised white space
+    assert _leads_of(r"\bne\s*plus") is None
+    assert _leads_of(r"\bne\splus") == ("ne\n", "ne ")
     assert _leads_of(r"\b((personal\s+)?data)") is None
+
+
+def test_a_normalised_body_has_only_spaces_and_newlines() -> None:
+    """Cue leads end a \\s with a space or a newline (requests._BODY_SPACES): any other white
+    space left in a rule body would let a match through unseen."""
+    from intake_bot.classifiers.requests import _BODY_SPACES, normalise
+
+    odd = "a\tb\r\nc\x0bd\x0ce\x1cf\x85g\xa0h\u2028i\u2029j\u3000k  \n\n l\u200a m"
+    spaces = {char for char in normalise(odd) if char.isspace() or re.fullmatch(r"\s", char)}
+    assert spaces <= set(_BODY_SPACES)
+    assert "\n" in spaces and " " in spaces
