@@ -113,7 +113,7 @@ def external(path: Path) -> None:
         totals[kind] += 1
     everyone = sum(primary_right.values())
     print(
-        f"external letters: {len(rows)} ({path.name}); primary right right {everyone}/{len(rows)} "
+        f"external letters: {len(rows)} ({path.name}); primary label right {everyone}/{len(rows)} "
         f"({everyone / len(rows):.0%}, target >= 95%)"
     )
     for lang in ("fr", "en"):

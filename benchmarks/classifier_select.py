@@ -1,6 +1,6 @@
 """Choose the rights model's input features without touching the held-out or external sets.
 
-    python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--grid]
+    python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--grid] [--extra DIR]
 
 Cross-author validation: each training file was written in a separate pass, by a
 separate author, in different situations. For each file in turn, a variant is
@@ -8,6 +8,9 @@ trained on all the other files and scored (rules + model, as in production) on
 that file; the figure is the mean macro-F1 over files. This estimates how a
 choice generalises to wording the model has not seen, which is what the held-out
 set measures, without looking at it. Prints one line per variant.
+
+--extra DIR adds DIR's train*.jsonl to every fold's training data without holding
+them out, so a new writing pass can be judged on the same files as before.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import intake_bot.classifiers.train as train_module  # noqa: E402
 from intake_bot.classifiers import LABELS, classify_request  # noqa: E402
 
 DATA = ROOT / "classifiers" / "data"
+EXTRA: list[dict[str, object]] = []  # rows added to every fold's training data (--extra)
 
 
 def macro_f1(rows: list[dict[str, object]], predict: Callable[[str, str], set[str]]) -> float:
@@ -64,7 +68,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     scores, alone = [], []
     try:
         for held in files:
-            rows = [r for f in files if f != held for r in train_module.load_rows(f)]
+            rows = [r for f in files if f != held for r in train_module.load_rows(f)] + EXTRA
             with tempfile.TemporaryDirectory() as folder:
                 nlp = train_module.train(rows, Path(folder), quiet=True)
 
@@ -84,7 +88,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
     per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
-    summary = f"mean {statistics.mean(scores):.3f} (model alone {statistics.mean(alone):.3f})"
+    summary = f"mean {statistics.mean(scores):.4f} (model alone {statistics.mean(alone):.4f})"
     print(f"{name:26s} {summary}   {per_file}", flush=True)
 
 
@@ -148,8 +152,11 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="variants to run: a name, or part of names (default: all)")
     parser.add_argument("--grid", action="store_true", help="the threshold grid instead of the variants")
     parser.add_argument("--seed", type=int, default=train_module.SEED, help="training seed")
+    parser.add_argument("--extra", type=Path, help="a folder whose train*.jsonl every fold also trains on")
     args = parser.parse_args()
     train_module.SEED = args.seed
+    if args.extra:
+        EXTRA.extend(train_module.load_rows(args.extra))
     if args.grid:
         grid()
         return 0
