@@ -292,6 +292,9 @@ def test_too_short_to_tell_says_so() -> None:
             "bounce",
         ),
         ("Subject: Message non remis : Re: demande", "Voir le rapport ci-joint.", "bounce"),
+        ("Subject: Notification d'état de la remise (échec)", "Voir le rapport ci-joint.", "bounce"),
+        ("Subject: Rapport de non-remise : demande", "Voir le rapport ci-joint.", "bounce"),
+        ("Subject: Mail Delivery Failure", "See the attached report.", "bounce"),
     ],
 )
 def test_automated_mail(headers: str, body: str, kind: str) -> None:
