@@ -397,3 +397,25 @@ def test_a_normalised_body_has_only_spaces_and_newlines() -> None:
     spaces = {char for char in normalise(odd) if char.isspace() or re.fullmatch(r"\s", char)}
     assert spaces <= set(_BODY_SPACES)
     assert "\n" in spaces and " " in spaces
+
+
+def test_no_evaluation_text_is_in_the_training_data() -> None:
+    """Evaluation data is never training data: no training message longer than six words is
+    also in the held-out set or among the external letters (one-liners such as "STOP"
+    belong to everyone)."""
+    import json
+    from pathlib import Path
+
+    from intake_bot.classifiers.train import DATA, load_rows
+
+    def words(text: object) -> str:
+        return " ".join(re.findall(r"\w+", str(text).lower()))
+
+    evaluation = {words(row["text"]) for row in load_rows(DATA / "heldout.jsonl")}
+    external = Path(__file__).resolve().parents[2] / "shared" / "eval" / "external-letters.jsonl"
+    if external.exists():  # beside the checkout, here and in CI
+        lines = external.read_text(encoding="utf-8").splitlines()
+        evaluation |= {words(json.loads(line)["body"]) for line in lines if line.strip()}
+    training = [words(row["text"]) for row in load_rows(DATA)]
+    assert len(training) > 5000 and len(evaluation) > 250
+    assert [text for text in training if len(text.split()) > 6 and text in evaluation] == []
