@@ -33,7 +33,8 @@ _BOUNCE_SUBJECT = re.compile(
     r"^\s*(undeliverable|undelivered mail|delivery status notification|delivery failure|"
     r"mail delivery failed|returned mail|failure notice|message not delivered|"
     r"non remis|non distribuable|échec de (la )?remise|echec de (la )?remise|"
-    r"avis de non-?remise|rapport de non-?remise|notification d.[ée]tat de (la )?remise|mail delivery failure|"
+    r"avis de non-?remise|rapport de non-?remise|notification d.[ée]tat de (la )?remise|"
+    r"mail delivery failure|"
     # Exim, Sendmail, Domino, Exchange and hosted senders' other subjects, delays included
     r"message delivery (has )?failed|mail could not be delivered|could not deliver (the )?message|"
     r"non-?delivery (report|notification)|nondeliverable mail|delayed mail|mail delivery delayed|"
