@@ -48,12 +48,14 @@ def rows_of(path: Path) -> list[dict[str, object]]:
 def heldout(path: Path) -> None:
     rows = rows_of(path)
     counts: dict[str, Counter[str]] = {lang: Counter() for lang in ("fr", "en")}
-    short_right = short_total = 0
+    short_right = short_total = unsure = 0
     for row in rows:
         lang, text, subject = str(row["lang"]), str(row["text"]), str(row.get("subject") or "")
         # As the bot reads mail: the sender's new words only (quoted history, signatures
         # and footers removed by the parser), as the external set below is read.
-        predicted = set(classify_request(extract_new_text(text), subject).labels)
+        result = classify_request(extract_new_text(text), subject)
+        predicted = set(result.labels)
+        unsure += not result.confident
         expected = set(row["labels"])  # type: ignore[call-overload]
         for label in LABELS:
             key = (
@@ -83,6 +85,7 @@ def heldout(path: Path) -> None:
         f"  language of messages of ten words or fewer: {short_right}/{short_total} right "
         f"({short_right / max(short_total, 1):.1%}, target >= 99%) (undecided counts as wrong)"
     )
+    print(f"  not confident (a ticket would go to needs-triage): {unsure}/{len(rows)}")
 
 
 def as_mail(row: dict[str, object]) -> bytes:
