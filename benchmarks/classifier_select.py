@@ -1,6 +1,7 @@
 """Choose the rights model's input features without touching the held-out or external sets.
 
-    python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--grid] [--extra DIR]
+    python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--epochs N]
+                                           [--grid] [--extra DIR]
 
 Cross-author validation: each training file was written in a separate pass, by a
 separate author, in different situations. For each file in turn, a variant is
@@ -60,6 +61,9 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     original_rule_features = train_module.RULE_FEATURES
     train_module.words_of = words
     train_module.RULE_FEATURES = bool(config.pop("rule_features", False))
+    original_epochs, original_mask = train_module.EPOCHS, train_module.HELD_MASK
+    train_module.EPOCHS = int(config.pop("epochs", original_epochs))  # type: ignore[call-overload]
+    train_module.HELD_MASK = bool(config.pop("held_mask", False))
     if "architecture" in config:  # a whole other model instead of settings of the bag of words
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
@@ -85,6 +89,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     finally:
         train_module.words_of = original_words
         train_module.RULE_FEATURES = original_rule_features
+        train_module.EPOCHS, train_module.HELD_MASK = original_epochs, original_mask
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
     per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
@@ -119,14 +124,14 @@ ENSEMBLE = {
 
 def grid() -> None:
     """The two thresholds that combine model and rules (a rule-sure level of 1.01 means the
-    model alone decides), over the same folds, for the chosen features."""
+    model alone decides), over the same folds, for the chosen features and --epochs."""
     import intake_bot.classifiers.requests as requests_module
 
     files = sorted(DATA.glob("train*.jsonl"))
-    combos = [(m, a) for m in (0.3, 0.4, 0.5) for a in (0.8, 0.85, 0.9, 0.95, 1.01)]
+    combos = [(m, a) for m in (0.3, 0.4, 0.45, 0.5) for a in (0.8, 0.85, 0.9, 0.95, 1.01)]
     results: dict[tuple[float, float], list[float]] = {combo: [] for combo in combos}
     for held in files:
-        rows = [r for f in files if f != held for r in train_module.load_rows(f)]
+        rows = [r for f in files if f != held for r in train_module.load_rows(f)] + EXTRA
         with tempfile.TemporaryDirectory() as folder:
             nlp = train_module.train(rows, Path(folder), quiet=True)
             test = train_module.load_rows(held)
@@ -144,7 +149,7 @@ def grid() -> None:
     for (model_threshold, also), scores in sorted(
         results.items(), key=lambda item: -statistics.mean(item[1])
     ):
-        print(f"model threshold {model_threshold}  rule sure {also}  mean {statistics.mean(scores):.3f}")
+        print(f"model threshold {model_threshold}  rule sure {also}  mean {statistics.mean(scores):.4f}")
 
 
 def main() -> int:
@@ -152,9 +157,10 @@ def main() -> int:
     parser.add_argument("names", nargs="*", help="variants to run: a name, or part of names (default: all)")
     parser.add_argument("--grid", action="store_true", help="the threshold grid instead of the variants")
     parser.add_argument("--seed", type=int, default=train_module.SEED, help="training seed")
+    parser.add_argument("--epochs", type=int, default=train_module.EPOCHS, help="training epochs")
     parser.add_argument("--extra", type=Path, help="a folder whose train*.jsonl every fold also trains on")
     args = parser.parse_args()
-    train_module.SEED = args.seed
+    train_module.SEED, train_module.EPOCHS = args.seed, args.epochs
     if args.extra:
         EXTRA.extend(train_module.load_rows(args.extra))
     if args.grid:
@@ -170,6 +176,31 @@ def main() -> int:
         ("folded, ngram 1", train_module.folded_words, {"ngram_size": 1}),
         ("stems, ngram 1", train_module.stemmed_words, {"ngram_size": 1}),
         ("stems + rule cues", train_module.stemmed_words, {"ngram_size": 1, "rule_features": True}),
+        (
+            "stems + rule cues, 3 epochs",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "epochs": 3},
+        ),
+        (
+            "stems + rule cues, 7 epochs",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "epochs": 7},
+        ),
+        (
+            "stems + rule cues, 10 epochs",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "epochs": 10},
+        ),
+        (
+            "stems + rule cues, 20 epochs",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "epochs": 20},
+        ),
+        (
+            "stems + rule cues, held clause masked",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "held_mask": True},
+        ),
         (
             "stems + rule cues, 2^18 table",
             train_module.stemmed_words,

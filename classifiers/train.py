@@ -33,7 +33,9 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"  # every train*.jsonl there; never heldout.jsonl
 MODEL = HERE / "model"
 SEED = 20261122
-EPOCHS = 20
+# Five passes over the corpus, not twenty: a model trained longer fits its authors' wording
+# more closely and carries over less well to other writers (cross-author validation, README).
+EPOCHS = 5
 
 CONFIG = {
     "threshold": 0.5,
@@ -50,9 +52,33 @@ CONFIG = {
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def message_text(subject: str, text: str) -> str:
-    """What the model reads: the subject, then the new text, lower-cased, cut to 2,000 characters."""
-    return f"{subject}\n{text}".strip().lower()[:2000]
+def message_text(subject: str, text: str, *, held_mask: bool = False) -> str:
+    """What the model reads: the subject, then the new text, lower-cased, cut to 2,000
+    characters; with *held_mask*, the clause that says which data is one word (see _HELD)."""
+    text = f"{subject}\n{text}".strip().lower()[:2000]
+    return _HELD.sub(" heldclause ", text) if held_mask else text
+
+
+# "les données que vous détenez sur moi", "the information that you hold about me": a clause
+# that says which data, in a request to delete it as much as to see it. Most of the corpus's
+# messages that say it ask for access, so a bag of words learns to read it as access, even
+# beside "supprimer". The model reads one placeholder word for it instead, and the verb
+# decides. A question ("qu'est-ce que vous avez sur moi?", "what do you hold about me?") is
+# left alone.
+_HELD = re.compile(
+    r"(?<!est-ce )\bqu(e\s+|')(vous|tu|votre\s+\w+)\s+(d[ée]tenez|avez|poss[ée]dez|conservez|gardez|"
+    r"traitez|stockez|utilisez|avez\s+(recueilli|collect[ée]|amass[ée]|accumul[ée])e?s?)"
+    r"(\s+(encore|toujours|actuellement|pr[ée]sentement|d[ée]j[àa]))?\s+(sur\s+moi|[àa]\s+mon\s+"
+    r"(sujet|endroit)|me\s+concernant|de\s+moi|sur\s+mon\s+compte)\b|"
+    r"\bqui\s+me\s+concernent\b|"
+    r"(\b(that|which)\s+|(?<!do )(?<!did )(?<!what )\b)you\s+(hold|have|keep|store|process|retain|"
+    r"possess|have\s+(collected|gathered|stored|kept))(\s+(on\s+file|currently|still))?\s+"
+    r"(on|about|regarding|concerning)\s+me\b",
+)
+# Whether the model reads that clause masked. Recorded in the model's meta.json, like
+# RULE_FEATURES. Cross-author validation finds it neutral (README); it is kept because
+# without it a plain deletion request that says "que vous détenez sur moi" gets access too.
+HELD_MASK = True
 
 
 def plain_words(text: str) -> list[str]:
@@ -95,20 +121,23 @@ def rule_features(rules: Classification) -> list[str]:
     return ["|", *(f"<{name}>" for name in rules.fired), *(f"<{label}>" for label in sorted(labels))]
 
 
-_READS_RULES: weakref.WeakKeyDictionary[Language, bool] = weakref.WeakKeyDictionary()
+_TRAINED_WITH: weakref.WeakKeyDictionary[Language, tuple[bool, bool]] = weakref.WeakKeyDictionary()
 
 
-def _reads_rules(nlp: Language) -> bool:
-    """Whether *nlp* was trained with the rule features (spaCy rebuilds `meta` on every read)."""
-    if nlp not in _READS_RULES:
-        _READS_RULES[nlp] = bool(nlp.meta.get("intake_bot", {}).get("rule_features"))
-    return _READS_RULES[nlp]
+def _trained_with(nlp: Language) -> tuple[bool, bool]:
+    """Whether *nlp* was trained with the rule features, and with the held clause masked
+    (spaCy rebuilds `meta` on every read, so it is read once)."""
+    if nlp not in _TRAINED_WITH:
+        meta = nlp.meta.get("intake_bot", {})
+        _TRAINED_WITH[nlp] = bool(meta.get("rule_features")), bool(meta.get("held_mask"))
+    return _TRAINED_WITH[nlp]
 
 
 def message_doc(nlp: Language, subject: str, text: str, rules: Classification | None = None) -> Doc:
     """The model's input, the same in training and in use."""
-    words = words_of(message_text(subject, text))
-    if _reads_rules(nlp):
+    reads_rules, held_mask = _trained_with(nlp)
+    words = words_of(message_text(subject, text, held_mask=held_mask))
+    if reads_rules:
         words += rule_features(rules if rules is not None else rule_cues(text, subject))
     return Doc(nlp.vocab, words=words or [""])
 
@@ -132,11 +161,11 @@ def load_rows(path: Path) -> list[dict[str, object]]:
 
 
 def train(
-    rows: list[dict[str, object]], output: Path, epochs: int = EPOCHS, *, quiet: bool = False
+    rows: list[dict[str, object]], output: Path, epochs: int | None = None, *, quiet: bool = False
 ) -> Language:
     fix_random_seed(SEED)
     nlp = spacy.blank("xx")
-    nlp.meta["intake_bot"] = {"rule_features": RULE_FEATURES}
+    nlp.meta["intake_bot"] = {"rule_features": RULE_FEATURES, "held_mask": HELD_MASK}
     textcat = nlp.add_pipe("textcat_multilabel", config=CONFIG)
     for label in LABELS:
         textcat.add_label(label)  # type: ignore[attr-defined]
@@ -148,7 +177,7 @@ def train(
         examples.append(Example.from_dict(doc, {"cats": {label: float(label in labels) for label in LABELS}}))
     optimizer = nlp.initialize(lambda: examples)
     shuffler = random.Random(SEED)
-    for epoch in range(epochs):
+    for epoch in range(EPOCHS if epochs is None else epochs):
         shuffler.shuffle(examples)
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=16):  # type: ignore[no-untyped-call]

@@ -419,3 +419,29 @@ def test_no_evaluation_text_is_in_the_training_data() -> None:
     training = [words(row["text"]) for row in load_rows(DATA)]
     assert len(training) > 5000 and len(evaluation) > 250
     assert [text for text in training if len(text.split()) > 6 and text in evaluation] == []
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("Supprimez toutes les données personnelles que vous détenez sur moi.", True),
+        ("Corrigez les renseignements qu'vous avez à mon sujet", True),
+        ("les informations qui me concernent", True),
+        ("Please erase all the data that you hold about me", True),
+        ("Delete everything you have on me.", True),
+        ("Qu'est-ce que vous avez sur moi?", False),  # a question: access
+        ("What do you hold about me?", False),
+        ("I want to know what you have on me", False),
+        ("Avez-vous des données sur moi?", False),
+    ],
+)
+def test_the_model_reads_what_data_not_which_right(text: str, masked: bool) -> None:
+    """'The data you hold on me' says which data, in a deletion as much as in an access
+    request; the model reads one placeholder for it (train.HELD_MASK), a question stays."""
+    from intake_bot.classifiers import train
+    from intake_bot.classifiers.model import load_model
+
+    assert ("heldclause" in train.message_text("", text, held_mask=True)) == masked
+    assert "heldclause" not in train.message_text("", text)
+    nlp = load_model()
+    assert nlp is not None and nlp.meta["intake_bot"]["held_mask"]  # the shipped model reads it so
