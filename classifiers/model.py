@@ -19,6 +19,11 @@ from intake_bot.classifiers.train import message_doc
 
 MODEL = Path(__file__).resolve().parent / "model"
 _lock = threading.Lock()
+# spaCy keeps every word it has seen in the model's vocabulary for the life of the process
+# (about half a kilobyte each: 20,000 messages with two new words each took 20 MB), so a
+# bot that runs for months would grow without end. The bag of words reads hashes of the
+# words, not the vocabulary, so reloading the model (0.1 s) gives the same scores.
+VOCAB_LIMIT = 200_000
 
 
 @cache
@@ -39,4 +44,6 @@ def model_scores(
     textcat = nlp.get_pipe("textcat_multilabel")
     with _lock:  # spaCy pipelines are not documented as thread-safe
         scores = textcat.predict([message_doc(nlp, subject, text, rules)])  # type: ignore[attr-defined]
+        if len(nlp.vocab) > VOCAB_LIMIT:
+            load_model.cache_clear()  # the next message loads a fresh copy
     return {label: float(score) for label, score in zip(textcat.labels, scores[0], strict=True)}  # type: ignore[attr-defined]

@@ -445,3 +445,20 @@ def test_the_model_reads_what_data_not_which_right(text: str, masked: bool) -> N
     assert "heldclause" not in train.message_text("", text)
     nlp = load_model()
     assert nlp is not None and nlp.meta["intake_bot"]["held_mask"]  # the shipped model reads it so
+
+
+def test_the_model_does_not_grow_with_every_new_word(monkeypatch: pytest.MonkeyPatch) -> None:
+    """spaCy keeps each word it sees; past model.VOCAB_LIMIT the model is reloaded, which
+    changes no score (the bag of words hashes words, it does not look them up)."""
+    from intake_bot.classifiers import model
+
+    text = "Bonjour, supprimez mon compte {} svp et ne m'envoyez plus rien."
+    first = model.model_scores(text.format("commande-0"))
+    loaded = model.load_model()
+    assert first is not None and loaded is not None
+    monkeypatch.setattr(model, "VOCAB_LIMIT", len(loaded.vocab) + 50)
+    for n in range(200):
+        model.model_scores(text.format(f"commande-{n}-x{n * 7919}"))
+    now = model.load_model()
+    assert now is not loaded and now is not None and len(now.vocab) < len(loaded.vocab) + 100
+    assert model.model_scores(text.format("commande-0")) == first
