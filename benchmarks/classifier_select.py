@@ -167,6 +167,7 @@ def main() -> int:
         grid()
         return 0
     plain = train_module.plain_words
+    cues: dict[str, object] = {"ngram_size": 1, "rule_features": True}
     variants: list[tuple[str, Callable[[str], list[str]], dict[str, object]]] = [
         ("words (current)", plain, {}),
         ("words, accents folded", train_module.folded_words, {}),
@@ -176,25 +177,9 @@ def main() -> int:
         ("folded, ngram 1", train_module.folded_words, {"ngram_size": 1}),
         ("stems, ngram 1", train_module.stemmed_words, {"ngram_size": 1}),
         ("stems + rule cues", train_module.stemmed_words, {"ngram_size": 1, "rule_features": True}),
-        (
-            "stems + rule cues, 3 epochs",
-            train_module.stemmed_words,
-            {"ngram_size": 1, "rule_features": True, "epochs": 3},
-        ),
-        (
-            "stems + rule cues, 7 epochs",
-            train_module.stemmed_words,
-            {"ngram_size": 1, "rule_features": True, "epochs": 7},
-        ),
-        (
-            "stems + rule cues, 10 epochs",
-            train_module.stemmed_words,
-            {"ngram_size": 1, "rule_features": True, "epochs": 10},
-        ),
-        (
-            "stems + rule cues, 20 epochs",
-            train_module.stemmed_words,
-            {"ngram_size": 1, "rule_features": True, "epochs": 20},
+        *(
+            (f"stems + rule cues, {n} epochs", train_module.stemmed_words, {**cues, "epochs": n})
+            for n in (3, 7, 10, 20)
         ),
         (
             "stems + rule cues, held clause masked",
