@@ -65,15 +65,20 @@ def message_text(subject: str, text: str, *, held_mask: bool = False) -> str:
 # beside "supprimer". The model reads one placeholder word for it instead, and the verb
 # decides. A question ("qu'est-ce que vous avez sur moi?", "what do you hold about me?") is
 # left alone.
+_YOU_HOLD = (
+    r"\s+(hold|have|keep|store|process|retain|possess|have\s+(collected|gathered|stored|kept))"
+    r"(\s+(on\s+file|currently|still))?\s+(on|about|regarding|concerning)\s+me\b"
+)
+# Every branch opens with a literal ("qu", "that", "you"), its word boundary and what may not
+# come before it checked after it, so the regex engine can skip to the possible first letters.
 _HELD = re.compile(
-    r"(?<!est-ce )\bqu(e\s+|')(vous|tu|votre\s+\w+)\s+(d[ée]tenez|avez|poss[ée]dez|conservez|gardez|"
-    r"traitez|stockez|utilisez|avez\s+(recueilli|collect[ée]|amass[ée]|accumul[ée])e?s?)"
+    r"qu(?<!\wqu)(?<!est-ce qu)(e\s+|')(vous|tu|votre\s+\w+)\s+(d[ée]tenez|avez|poss[ée]dez|conservez|"
+    r"gardez|traitez|stockez|utilisez|avez\s+(recueilli|collect[ée]|amass[ée]|accumul[ée])e?s?)"
     r"(\s+(encore|toujours|actuellement|pr[ée]sentement|d[ée]j[àa]))?\s+(sur\s+moi|[àa]\s+mon\s+"
     r"(sujet|endroit)|me\s+concernant|de\s+moi|sur\s+mon\s+compte)\b|"
-    r"\bqui\s+me\s+concernent\b|"
-    r"(\b(that|which)\s+|(?<!do )(?<!did )(?<!what )\b)you\s+(hold|have|keep|store|process|retain|"
-    r"possess|have\s+(collected|gathered|stored|kept))(\s+(on\s+file|currently|still))?\s+"
-    r"(on|about|regarding|concerning)\s+me\b",
+    r"qui(?<!\wqui)\s+me\s+concernent\b|"
+    rf"(that(?<!\wthat)|which(?<!\wwhich))\s+you{_YOU_HOLD}|"
+    rf"you(?<!\wyou)(?<!do you)(?<!did you)(?<!what you){_YOU_HOLD}",
 )
 # Whether the model reads that clause masked. Recorded in the model's meta.json, like
 # RULE_FEATURES. Cross-author validation finds it neutral (README); it is kept because
