@@ -165,9 +165,7 @@ def load_rows(path: Path) -> list[dict[str, object]]:
     ]
 
 
-def train(
-    rows: list[dict[str, object]], output: Path, epochs: int | None = None, *, quiet: bool = False
-) -> Language:
+def train(rows: list[dict[str, object]], output: Path, *, quiet: bool = False) -> Language:
     fix_random_seed(SEED)
     nlp = spacy.blank("xx")
     nlp.meta["intake_bot"] = {"rule_features": RULE_FEATURES, "held_mask": HELD_MASK}
@@ -182,7 +180,7 @@ def train(
         examples.append(Example.from_dict(doc, {"cats": {label: float(label in labels) for label in LABELS}}))
     optimizer = nlp.initialize(lambda: examples)
     shuffler = random.Random(SEED)
-    for epoch in range(EPOCHS if epochs is None else epochs):
+    for epoch in range(EPOCHS):  # read when called: classifier_select sets it per variant
         shuffler.shuffle(examples)
         losses: dict[str, float] = {}
         for batch in minibatch(examples, size=16):  # type: ignore[no-untyped-call]
