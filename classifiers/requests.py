@@ -532,7 +532,7 @@ class _Cue(NamedTuple):
     pattern: re.Pattern[str]
     finder: re.Pattern[str] | None  # see _finder
     leads: tuple[str, ...] | None  # see _leads_of; None: always scanned
-    needs: re.Pattern[str] | None  # only tried when this also occurs (see _WRONG)
+    needs_wrong: bool  # only tried when _WRONG occurs too
 
 
 def _cue(label: str, weight: float, pattern: str) -> _Cue:
@@ -544,7 +544,7 @@ def _cue(label: str, weight: float, pattern: str) -> _Cue:
         pattern=compiled,
         finder=_finder(compiled),
         leads=_leads_of(pattern),
-        needs=_WRONG if pattern.startswith(r"\b(address|") else None,
+        needs_wrong=pattern.startswith(r"\b(address|"),
     )
 
 
@@ -635,13 +635,13 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []
-    wrong = None
-    for name, label, weight, pattern, finder, leads, needs in _CUE_TABLE:
+    wrong: bool | None = None  # whether _WRONG occurs: searched once, when a cue needs it
+    for name, label, weight, pattern, finder, leads, needs_wrong in _CUE_TABLE:
         if leads is not None and not any(lead in body for lead in leads):
             continue
-        if needs is not None:
+        if needs_wrong:
             if wrong is None:
-                wrong = next(_matches(_WRONG, _WRONG_FINDER, body), False)
+                wrong = next(_matches(_WRONG, _WRONG_FINDER, body), None) is not None
             if not wrong:
                 continue
         for match in _matches(pattern, finder, body):
