@@ -40,7 +40,13 @@ _BOUNCE_SUBJECT = re.compile(
     r"non-?delivery (report|notification)|nondeliverable mail|delayed mail|mail delivery delayed|"
     r"delivery (status notification )?\(?delay|warning: could not send message|"
     r"message remis en attente|remise diff[ée]r[ée]e|message delivery failure|mail system error|"
-    r"(message|courrier|courriel) non remis|notification d.[ée]chec de (la )?remise)",
+    r"(message|courrier|courriel) non remis|notification d.[ée]chec de (la )?remise|"
+    # Lotus Notes, Domino and other servers' subjects, and French wordings of them
+    r"delivery notification: delivery has failed|permanent delivery failure|"
+    r"message delivery error|mail failure -|"
+    r"[ée]chec de (la )?(distribution|livraison|remise) (du|de votre) (message|courriel|courrier)|"
+    r"(message|courrier|courriel) non (d[ée]livr[ée]|distribu[ée])|"
+    r"(courrier|courriel|message) retourn[ée])",
     re.I,
 )
 # What mail servers write at the top of a bounce (Postfix, Exim, Sendmail, qmail, Courier,
@@ -78,9 +84,24 @@ _BOUNCE_TEXT = re.compile(
     r"the following recipients? (cannot|could not) be reached|"
     r"(unable|impossible) to deliver (the |your |this )?message to|"
     r"-+ transcript of session follows|"
-    r"votre message (à|a) \S+ n.a pas pu [êe]tre (remis|distribu[ée]|livr[ée])|"
-    r"votre message n.a pas [ée]t[ée] (remis|distribu[ée]|livr[ée])|"
-    r"impossible de (remettre|distribuer|livrer) (le|votre|ce) message)",
+    r"votre (message|courriel|courrier|e-?mail|mail) (à|a) \S+ n.a (pas )?pu [êe]tre "
+    r"(remis|distribu[ée]|livr[ée]|d[ée]livr[ée])|"
+    r"votre (message|courriel|courrier|e-?mail|mail) n.a pas [ée]t[ée] (remis|distribu[ée]|livr[ée]|d[ée]livr[ée])|"
+    r"impossible de (remettre|distribuer|livrer|d[ée]livrer) (le|votre|ce) (message|courriel)|"
+    # OpenSMTPD, Sun/Oracle Messaging Server, Domino, MailMarshal, Outlook.com and hosted filters
+    r"this is the mailer-daemon, please do not reply|"
+    r"an error has occurred while attempting to deliver a message|"
+    r"this report relates to a message you sent|"
+    r"this is an automatically generated delivery status notification|"
+    r"your (mail|message|e-?mail) to the following recipients? could not be delivered|"
+    r"-* ?the following addresses had delivery (errors|problems)|"
+    r"^\s*your message:?\s*\n\s*(from|to|subject|date)\s*:|"
+    r"delivery to the following recipients? (was|has been) (rejected|refused)|"
+    r"(mail|message) could not be delivered to (the following|one or more)|"
+    r"(le|ce|votre) (message|courriel|courrier) (suivant |que vous avez envoy[ée] )?n.a (pas )?pu "
+    r"[êe]tre (remis|distribu[ée]|livr[ée]|d[ée]livr[ée])|"
+    r"la (distribution|livraison) (du message )?(a [ée]chou[ée]|aux destinataires suivants a [ée]chou[ée])|"
+    r"les destinataires suivants n.ont pas pu [êe]tre (joints|atteints))",
     re.I | re.M,
 )
 _AUTO_SUBJECT = re.compile(

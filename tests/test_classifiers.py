@@ -295,6 +295,31 @@ def test_too_short_to_tell_says_so() -> None:
         ("Subject: Notification d'état de la remise (échec)", "Voir le rapport ci-joint.", "bounce"),
         ("Subject: Rapport de non-remise : demande", "Voir le rapport ci-joint.", "bounce"),
         ("Subject: Mail Delivery Failure", "See the attached report.", "bounce"),
+        # Domino, OpenSMTPD, Sun Messaging Server, Lotus Notes subjects, French "délivré"
+        (
+            "Subject: Fwd: notice",
+            "Your message\n\n  Subject: Re: demande\n\nwas not delivered to:\n\n  jdoe@example.org",
+            "bounce",
+        ),
+        (
+            "Subject: Fwd: notice",
+            "Hi!\n\nThis is the MAILER-DAEMON, please DO NOT REPLY to this email.\n\n"
+            "An error has occurred while attempting to deliver a message for the following list "
+            "of recipients:",
+            "bounce",
+        ),
+        (
+            "Subject: Fwd: notice",
+            "This report relates to a message you sent with the following header fields:",
+            "bounce",
+        ),
+        ("Subject: Delivery Notification: Delivery has failed", "See below.", "bounce"),
+        (
+            "Subject: TR: avis",
+            "Le message suivant n'a pu être délivré à jdoe@example.org : boîte pleine.",
+            "bounce",
+        ),
+        ("Subject: Courriel non délivré : Re: demande", "Voir le rapport ci-joint.", "bounce"),
     ],
 )
 def test_automated_mail(headers: str, body: str, kind: str) -> None:
@@ -318,6 +343,9 @@ def test_automated_mail(headers: str, body: str, kind: str) -> None:
         "Please send me a copy of my file.",
         "There was a problem with my last order, please delete my account.",
         "Impossible de vous joindre par téléphone : veuillez supprimer mes données.",
+        "My parcel was not delivered to: 12 Main St. Please correct the address on my account.",
+        "Votre message n'est pas clair. Je demande la suppression de mes données.",
+        "Your message: I read it. Please send me a copy of my file.",
     ],
 )
 def test_people_are_not_flagged_automated(body: str) -> None:
