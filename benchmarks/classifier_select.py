@@ -32,6 +32,7 @@ from intake_bot.classifiers import LABELS, classify_request  # noqa: E402
 
 DATA = ROOT / "classifiers" / "data"
 EXTRA: list[dict[str, object]] = []  # rows added to every fold's training data (--extra)
+ERRORS: list[str] = []  # where --errors writes each fold's wrong answers (JSON lines)
 
 
 def macro_f1(rows: list[dict[str, object]], predict: Callable[[str, str], set[str]]) -> float:
@@ -86,6 +87,8 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
                 rows = train_module.load_rows(held)
                 scores.append(macro_f1(rows, with_rules))
                 alone.append(macro_f1(rows, model_alone))
+                if ERRORS:
+                    write_errors(Path(ERRORS[0]), held, rows)
     finally:
         train_module.words_of = original_words
         train_module.RULE_FEATURES = original_rule_features
@@ -95,6 +98,28 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
     summary = f"mean {statistics.mean(scores):.4f} (model alone {statistics.mean(alone):.4f})"
     print(f"{name:26s} {summary}   {per_file}", flush=True)
+
+
+def write_errors(path: Path, held: Path, rows: list[dict[str, object]]) -> None:
+    """Append the held file's wrong answers, with scores and cues, to *path* (for reading
+    cross-author mistakes; never the held-out or external sets)."""
+    import json
+
+    with path.open("a", encoding="utf-8") as out:
+        for row in rows:
+            text, subject = train_module.new_text(row), str(row.get("subject") or "")
+            result = classify_request(text, subject)
+            if set(result.labels) != set(row["labels"]):  # type: ignore[call-overload]
+                record = {
+                    "file": held.stem,
+                    "expected": sorted(row["labels"]),  # type: ignore[call-overload]
+                    "got": sorted(result.labels),
+                    "scores": {k: round(v, 2) for k, v in result.scores.items()},
+                    "cues": result.cues,
+                    "subject": subject,
+                    "text": text,
+                }
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
 TOK2VEC = {
@@ -159,8 +184,11 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=train_module.SEED, help="training seed")
     parser.add_argument("--epochs", type=int, default=train_module.EPOCHS, help="training epochs")
     parser.add_argument("--extra", type=Path, help="a folder whose train*.jsonl every fold also trains on")
+    parser.add_argument("--errors", type=Path, help="append each fold's wrong answers to this JSON-lines file")
     args = parser.parse_args()
     train_module.SEED, train_module.EPOCHS = args.seed, args.epochs
+    if args.errors:
+        ERRORS.append(str(args.errors))
     if args.extra:
         EXTRA.extend(train_module.load_rows(args.extra))
     if args.grid:
