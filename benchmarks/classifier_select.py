@@ -184,7 +184,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=train_module.SEED, help="training seed")
     parser.add_argument("--epochs", type=int, default=train_module.EPOCHS, help="training epochs")
     parser.add_argument("--extra", type=Path, help="a folder whose train*.jsonl every fold also trains on")
-    parser.add_argument("--errors", type=Path, help="append each fold's wrong answers to this JSON-lines file")
+    parser.add_argument("--errors", type=Path, help="append each fold's wrong answers to this JSON file")
     args = parser.parse_args()
     train_module.SEED, train_module.EPOCHS = args.seed, args.epochs
     if args.errors:

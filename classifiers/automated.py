@@ -86,7 +86,8 @@ _BOUNCE_TEXT = re.compile(
     r"-+ transcript of session follows|"
     r"votre (message|courriel|courrier|e-?mail|mail) (à|a) \S+ n.a (pas )?pu [êe]tre "
     r"(remis|distribu[ée]|livr[ée]|d[ée]livr[ée])|"
-    r"votre (message|courriel|courrier|e-?mail|mail) n.a pas [ée]t[ée] (remis|distribu[ée]|livr[ée]|d[ée]livr[ée])|"
+    r"votre (message|courriel|courrier|e-?mail|mail) n.a pas [ée]t[ée] "
+    r"(remis|distribu[ée]|livr[ée]|d[ée]livr[ée])|"
     r"impossible de (remettre|distribuer|livrer|d[ée]livrer) (le|votre|ce) (message|courriel)|"
     # OpenSMTPD, Sun/Oracle Messaging Server, Domino, MailMarshal, Outlook.com and hosted filters
     r"this is the mailer-daemon, please do not reply|"
