@@ -554,7 +554,7 @@ _WRONG_FINDER = _finder(_WRONG)
 
 # A negation shortly before a cue in the same clause cancels it.
 _NEGATION = re.compile(
-    r"(\b(don.t|do\s+not|does\s+not|doesn.t|not|never|no\s+need\s+to|please\s+don.t|"
+    r"(\b(don.t|do\s+not|does\s+not|doesn.t|not|never|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
     r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
     r"plut[ôo]t\s+que|ne\s+(pas|jamais)|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+\w+\s+pas\b|"
     r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
@@ -590,16 +590,20 @@ _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 
 
 def _retraction(body: str) -> re.Match[str] | None:
-    """The last retraction that is not said under a condition in its sentence: a request
-    made after it stands ("never mind that, but unsubscribe me"); one it follows is taken
-    back, even when an earlier retraction, in the subject say, came before the request."""
+    """The last retraction that is not said under a condition in its sentence, nor negated in
+    its clause ("you have no reason to keep it"): a request made after it stands ("never
+    mind that, but unsubscribe me"); one it follows is taken back, even when an earlier
+    retraction, in the subject say, came before the request."""
     last = None
     for found in _RETRACTION.finditer(body):
         start = 0
         for stop in _SENTENCE_BREAK.finditer(body, 0, found.start()):
             start = stop.end()
-        if _CONDITION.search(body, start, found.start()) is None:
-            last = found
+        if _CONDITION.search(body, start, found.start()) is not None:
+            continue
+        if _NEGATION.search(body[_clause_start(body, found.start()) : found.start()]):
+            continue
+        last = found
     return last
 
 

@@ -44,6 +44,12 @@ def test_retraction_asks_for_nothing() -> None:
     assert classify_request("Laissez tomber, finalement gardez mon compte.").labels == []
 
 
+def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
+    """ "keep it" retracts a request, but not "you have no reason to keep it"."""
+    assert not rule_cues("Please delete my passport scan, you have no reason to keep it.").retracted
+    assert rule_cues("Never mind, keep it.").retracted
+
+
 def test_quoted_history_is_not_the_request() -> None:
     """Only the sender's new text counts: a quote that says "delete" adds nothing."""
     raw = (
