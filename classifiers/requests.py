@@ -617,6 +617,12 @@ class Classification:
     # Which cues fired, by name ("deletion#1a2b3c4d", "negated deletion#1a2b3c4d"): the
     # trained model reads these as features and learns how far to trust each rule.
     fired: list[str] = field(default_factory=list)
+    # Where each of those matched in `body`, the text the rules read (normalised and
+    # lower-cased, the subject first when there is one, the new text from `text_start`):
+    # the model reads each sentence with the cues found in it (train.sentence_docs).
+    fired_at: list[int] = field(default_factory=list)
+    body: str = field(default="", repr=False)
+    text_start: int = 0
 
 
 def normalise(text: str) -> str:
@@ -639,6 +645,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []
+    fired_at: list[int] = []
     wrong: bool | None = None  # whether _WRONG occurs: searched once, when a cue needs it
     for name, label, weight, pattern, finder, leads, needs_wrong in _CUE_TABLE:
         if leads is not None and not any(lead in body for lead in leads):
@@ -654,8 +661,10 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             if _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):
                 cues[label].append(f"negated: {match.group(0)[:60]}")
                 fired.append(f"negated {name}")
+                fired_at.append(match.start())
                 continue
             fired.append(name)
+            fired_at.append(match.start())
             if match.group(0)[:60] not in cues[label]:
                 cues[label].append(match.group(0)[:60])
             # Several independent cues make a label surer: 1 - product of misses.
@@ -673,17 +682,23 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         cues={k: v for k, v in cues.items() if v},
         retracted=retracted,
         fired=fired,
+        fired_at=fired_at,
+        body=body,
+        text_start=len(normalise(subject).lower()) + 1 if subject else 0,
     )
 
 
 # The model reads the rule cues as features (train.rule_features) and learns from the
-# corpus how far to trust each one, so its score decides; a rule that is sure on its own
-# (one cue of weight 0.85 or more, or several weaker ones) adds its right even where the
-# model, put off by unusual wording around it, is not. Chosen by cross-author validation
-# on the training corpus (benchmarks/classifier_select.py --grid); the README gives the
-# figures.
-MODEL_THRESHOLD = 0.4
+# corpus how far to trust each one, so its score decides: the whole message's, or one
+# sentence's read alone (model.model_reading). In a message of ten words or fewer, where
+# statistics have little to go on, a rule that is sure on its own (one cue of weight 0.85
+# or more, or several weaker ones) adds its right even where the model is not; in longer
+# messages it proved wrong more often than right ("I unsubscribed by mistake"). Chosen by
+# cross-author validation on the training corpus (benchmarks/classifier_select.py); the
+# README gives the figures.
+MODEL_THRESHOLD = 0.5
 RULE_SURE = 0.85
+SHORT = 10  # words
 # Below this, a label that rests on the model alone is not sure: an officer decides (in the
 # chat, the visitor is asked which right is meant).
 CONFIDENT = 0.6
@@ -693,17 +708,20 @@ def classify_request(text: str, subject: str = "") -> Classification:
     """Label *text* (the sender's new words) and *subject* with the rights they ask for.
 
     The trained model (model.py), which also reads which rule cues fired, scores every
-    label; a rule that is sure adds its label; a retraction cancels everything.
-    `confident` is False when a label rests on a model score close to the threshold.
+    label; in a short message a rule that is sure adds its label; a retraction cancels
+    everything. `confident` is False when a label rests on a model score close to the
+    threshold.
     """
-    from intake_bot.classifiers.model import model_scores
+    from intake_bot.classifiers.model import model_reading
 
     rules = rule_cues(text, subject)
-    learned = model_scores(text, subject, rules)
-    if rules.retracted or learned is None:
+    reading = model_reading(text, subject, rules)
+    if rules.retracted or reading is None:
         rules.scores = {k: round(v, 3) for k, v in rules.scores.items()}
         return rules
-    ruled = {label for label in LABELS if rules.scores[label] >= RULE_SURE}
+    learned = reading.scores
+    short = len(text.split()) <= SHORT
+    ruled = {label for label in LABELS if short and rules.scores[label] >= RULE_SURE}
     labels = [label for label in LABELS if learned[label] >= MODEL_THRESHOLD or label in ruled]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
@@ -711,13 +729,17 @@ def classify_request(text: str, subject: str = "") -> Classification:
     }
     cues = {label: list(found) for label, found in rules.cues.items()}
     for label in labels:
-        cues.setdefault(label, []).append(f"model {learned[label]:.2f}")
+        sentence = reading.sentences.get(label)
+        cues.setdefault(label, []).append(
+            f"model {learned[label]:.2f}" + (f" (sentence: {sentence[:60]})" if sentence else "")
+        )
     return Classification(
         labels=labels,
         scores={k: round(v, 3) for k, v in scores.items()},
         cues=cues,
         confident=all(scores[label] >= CONFIDENT for label in labels),
         fired=rules.fired,
+        fired_at=rules.fired_at,
     )
 
 

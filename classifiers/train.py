@@ -118,12 +118,18 @@ words_of = stemmed_words
 RULE_FEATURES = True
 
 
-def rule_features(rules: Classification) -> list[str]:
-    """The rule cues that fired, as extra words the model weighs like any other: each cue by
-    name, and each right the rules recognised or saw negated. The model learns from the
-    corpus how far to trust each one, instead of a hand-set weight."""
-    labels = {name.split("#")[0] for name in rules.fired}
-    return ["|", *(f"<{name}>" for name in rules.fired), *(f"<{label}>" for label in sorted(labels))]
+def rule_features(rules: Classification, span: tuple[int, int] | None = None) -> list[str]:
+    """The rule cues that fired (within *span* of `rules.body`, if given), as extra words the
+    model weighs like any other: each cue by name, and each right the rules recognised or saw
+    negated. The model learns from the corpus how far to trust each one, instead of a
+    hand-set weight."""
+    fired = (
+        rules.fired
+        if span is None
+        else [name for name, at in zip(rules.fired, rules.fired_at, strict=True) if span[0] <= at < span[1]]
+    )
+    labels = {name.split("#")[0] for name in fired}
+    return ["|", *(f"<{name}>" for name in fired), *(f"<{label}>" for label in sorted(labels))]
 
 
 _TRAINED_WITH: weakref.WeakKeyDictionary[Language, tuple[bool, bool]] = weakref.WeakKeyDictionary()
@@ -145,6 +151,40 @@ def message_doc(nlp: Language, subject: str, text: str, rules: Classification | 
     if reads_rules:
         words += rule_features(rules if rules is not None else rule_cues(text, subject))
     return Doc(nlp.vocab, words=words or [""])
+
+
+# Where a sentence ends: after . ! ? or ; and a space, or at a line break.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+MAX_SENTENCES = 40
+
+
+def sentence_spans(rules: Classification) -> list[tuple[int, int]]:
+    """The new text's sentences of three words or more, as spans of `rules.body` within the
+    model's first 2,000 characters; none when there is only one (the message is the sentence)."""
+    body, start = rules.body[:2000], rules.text_start
+    spans = []
+    for end in _SENTENCE_END.finditer(body, start):
+        spans.append((start, end.start()))
+        start = end.end()
+    spans.append((start, len(body)))
+    spans = [(a, b) for a, b in spans if len(body[a:b].split()) >= 3][:MAX_SENTENCES]
+    return spans if len(spans) > 1 else []
+
+
+def sentence_docs(nlp: Language, rules: Classification) -> list[tuple[str, Doc]]:
+    """Each sentence (sentence_spans) read alone, with the cues found in it: in a letter that
+    asks for a copy, a correction and an erasure, each request is read without the words of
+    the others, which in a bag of words count against it. Used in use only; the model is
+    trained on whole messages."""
+    reads_rules, held_mask = _trained_with(nlp)
+    docs = []
+    for span in sentence_spans(rules):
+        sentence = rules.body[span[0] : span[1]]
+        words = words_of(_HELD.sub(" heldclause ", sentence) if held_mask else sentence)
+        if reads_rules:
+            words += rule_features(rules, span)
+        docs.append((sentence, Doc(nlp.vocab, words=words)))
+    return docs
 
 
 def new_text(row: dict[str, object]) -> str:

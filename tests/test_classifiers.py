@@ -50,6 +50,55 @@ def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
     assert rule_cues("Never mind, keep it.").retracted
 
 
+LETTER = (
+    "Hello, I closed my account with you in June. Please delete my purchase history, my saved "
+    "cards and the delivery addresses on file, and confirm when it is done. Also, I no longer "
+    "want your promotional texts."
+)
+
+
+def test_each_sentence_is_read_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A letter that asks for two things gets both: the sentence that opts out is read
+    without the words of the erasure, which in a bag of words count against it. The answer
+    names the sentence that decided, for an officer."""
+    import intake_bot.classifiers.train as train
+
+    result = classify_request(LETTER, "Closing")
+    assert result.labels == ["deletion", "opt-out"]
+    assert any(
+        "sentence: also, i no longer want your promotional texts." in cue for cue in result.cues["opt-out"]
+    )
+    monkeypatch.setattr(train, "sentence_spans", lambda rules: [])
+    assert classify_request(LETTER, "Closing").labels == ["deletion"]
+
+
+def test_sentences_are_the_new_texts_and_carry_their_own_cues() -> None:
+    from intake_bot.classifiers.train import rule_features, sentence_spans
+
+    rules = rule_cues(
+        "Please delete my account now.\nThanks\nAnd stop sending me your flyers!", "My account details"
+    )
+    sentences = [rules.body[a:b] for a, b in sentence_spans(rules)]
+    assert sentences == ["please delete my account now.", "and stop sending me your flyers!"]
+    first, second = (rule_features(rules, span) for span in sentence_spans(rules))
+    assert "<deletion>" in first and "<opt-out>" not in first
+    assert "<opt-out>" in second and "<deletion>" not in second
+    assert sentence_spans(rule_cues("Please delete my account.", "Three words here")) == []
+
+
+def test_a_sure_rule_decides_only_in_a_short_message() -> None:
+    """In a longer message the model weighs "désabonnée" in its context ("by mistake, put me
+    back"); in a one-liner, where it has little to go on, the rule decides."""
+    text = (
+        "Bonjour. Je crois que je me suis désabonnée de votre infolettre par erreur la semaine "
+        "dernière en cliquant trop vite. Pouvez-vous me remettre sur la liste? Merci!"
+    )
+    assert rule_cues(text).scores["opt-out"] >= 0.85
+    assert classify_request(text, "Infolettre").labels == []
+    assert classify_request("STOP").labels == ["opt-out"]
+    assert classify_request("désabonnez-moi svp").labels == ["opt-out"]
+
+
 def test_quoted_history_is_not_the_request() -> None:
     """Only the sender's new text counts: a quote that says "delete" adds nothing."""
     raw = (
