@@ -55,7 +55,11 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 def message_text(subject: str, text: str, *, held_mask: bool = False) -> str:
     """What the model reads: the subject, then the new text, lower-cased, cut to 2,000
     characters; with *held_mask*, the clause that says which data is one word (see _HELD)."""
-    text = f"{subject}\n{text}".strip().lower()[:2000]
+    return masked(f"{subject}\n{text}".strip().lower()[:2000], held_mask)
+
+
+def masked(text: str, held_mask: bool) -> str:
+    """*text* with the clause that says which data as one word, if *held_mask* (see _HELD)."""
     return _HELD.sub(" heldclause ", text) if held_mask else text
 
 
@@ -180,7 +184,7 @@ def sentence_docs(nlp: Language, rules: Classification) -> list[tuple[str, Doc]]
     docs = []
     for span in sentence_spans(rules):
         sentence = rules.body[span[0] : span[1]]
-        words = words_of(_HELD.sub(" heldclause ", sentence) if held_mask else sentence)
+        words = words_of(masked(sentence, held_mask))
         if reads_rules:
             words += rule_features(rules, span)
         docs.append((sentence, Doc(nlp.vocab, words=words)))
