@@ -566,10 +566,14 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|pl
 # ("Please ignore this message, it was meant for another company").
 _RETRACTION = re.compile(
     r"\b(never\s*mind|nevermind|forget\s+(it|my\s+(last|previous)\s+(request|e-?mail|message))|"
-    r"please\s+keep\s+(it|my|everything)|keep\s+(it|my\s+account|everything)|"
+    # "keep it" takes a request back when it opens its clause ("never mind, keep it",
+    # "ok just keep everything"), not in "how long you keep it" or "why do you keep my account"
+    r"please\s+keep\s+(it|my|everything)|"
+    r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))((just|actually|ok|okay|no|oh|so|then|you\s+can)\s+){0,2}"
+    r"keep\s+(it|my\s+account|everything)|"
     r"(cancel|withdraw|disregard|ignore)\s+(my|the)\s+(\w+\s+){0,2}(request|demand)|"
     r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
-    r"(disregard|ignore)\s+(this|that)(\s+(e-?mail|message|note|request))?(?=\s*([.,;:!)\n]|$))|"
+    r"(disregard|ignore)\s+(this|that|it)(\s+(e-?mail|message|note|request))?(?=\s*([.,;:!)\n]|$))|"
     r"(disregard|ignore)\s+(this|my\s+(last|previous|earlier))\s+(e-?mail|message|note)|"
     r"(it|this|this\s+(e-?mail|message))\s+was\s+(meant|intended)\s+for\s+(another|a\s+different)|"
     r"i\s+sent\s+(it|this|my\s+\w+(\s+\w+)?)\s+to\s+the\s+wrong|"

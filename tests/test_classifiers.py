@@ -50,6 +50,24 @@ def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
     assert rule_cues("Never mind, keep it.").retracted
 
 
+@pytest.mark.parametrize(
+    ("text", "retracted"),
+    [
+        ("Never mind, keep it.", True),
+        ("Sorry. Keep my account.", True),
+        ("ok just keep everything please", True),
+        ("I asked you to delete my account yesterday. Please disregard it!", True),
+        ("I'd like to know what you have about me and how long you keep it.", False),
+        ("Why do you keep my account when I closed it?", False),
+        ("How do I ignore it?", False),
+    ],
+)
+def test_keep_it_takes_back_only_where_it_opens_its_clause(text: str, retracted: bool) -> None:
+    """ "keep it" is a change of mind as an answer ("never mind, keep it"), not inside a
+    question about how long data is kept."""
+    assert rule_cues(text).retracted == retracted
+
+
 LETTER = (
     "Hello, I closed my account with you in June. Please delete my purchase history, my saved "
     "cards and the delivery addresses on file, and confirm when it is done. Also, I no longer "
