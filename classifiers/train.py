@@ -148,13 +148,18 @@ def _trained_with(nlp: Language) -> tuple[bool, bool]:
     return _TRAINED_WITH[nlp]
 
 
-def message_doc(nlp: Language, subject: str, text: str, rules: Classification | None = None) -> Doc:
-    """The model's input, the same in training and in use."""
+def message_words(nlp: Language, subject: str, text: str, rules: Classification | None = None) -> list[str]:
+    """The model's input, the same in training and in use: the words, then the rule cues."""
     reads_rules, held_mask = _trained_with(nlp)
     words = words_of(message_text(subject, text, held_mask=held_mask))
     if reads_rules:
         words += rule_features(rules if rules is not None else rule_cues(text, subject))
-    return Doc(nlp.vocab, words=words or [""])
+    return words or [""]
+
+
+def message_doc(nlp: Language, subject: str, text: str, rules: Classification | None = None) -> Doc:
+    """message_words as the spaCy Doc that training reads."""
+    return Doc(nlp.vocab, words=message_words(nlp, subject, text, rules))
 
 
 # Where a sentence ends: after . ! ? or ; and a space, or at a line break.
@@ -175,20 +180,20 @@ def sentence_spans(rules: Classification) -> list[tuple[int, int]]:
     return spans if len(spans) > 1 else []
 
 
-def sentence_docs(nlp: Language, rules: Classification) -> list[tuple[str, Doc]]:
-    """Each sentence (sentence_spans) read alone, with the cues found in it: in a letter that
-    asks for a copy, a correction and an erasure, each request is read without the words of
-    the others, which in a bag of words count against it. Used in use only; the model is
-    trained on whole messages."""
+def sentence_words(nlp: Language, rules: Classification) -> list[tuple[str, list[str]]]:
+    """Each sentence (sentence_spans) and the words the model reads in it, with the cues
+    found in it: in a letter that asks for a copy, a correction and an erasure, each request
+    is read without the words of the others, which in a bag of words count against it. Used
+    in use only; the model is trained on whole messages."""
     reads_rules, held_mask = _trained_with(nlp)
-    docs = []
+    sentences = []
     for span in sentence_spans(rules):
         sentence = rules.body[span[0] : span[1]]
         words = words_of(masked(sentence, held_mask))
         if reads_rules:
             words += rule_features(rules, span)
-        docs.append((sentence, Doc(nlp.vocab, words=words)))
-    return docs
+        sentences.append((sentence, words))
+    return sentences
 
 
 def new_text(row: dict[str, object]) -> str:

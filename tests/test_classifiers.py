@@ -549,17 +549,60 @@ def test_the_model_reads_what_data_not_which_right(text: str, masked: bool) -> N
 
 
 def test_the_model_does_not_grow_with_every_new_word(monkeypatch: pytest.MonkeyPatch) -> None:
-    """spaCy keeps each word it sees; past model.VOCAB_LIMIT the model is reloaded, which
-    changes no score (the bag of words hashes words, it does not look them up)."""
+    """Reading a message builds no spaCy Doc, so spaCy's vocabulary, which keeps every word
+    a Doc brings, does not grow; the words' weights kept for speed start again past
+    BagOfWords.WORD_LIMIT, which changes no score."""
     from intake_bot.classifiers import model
 
     text = "Bonjour, supprimez mon compte {} svp et ne m'envoyez plus rien."
     first = model.model_scores(text.format("commande-0"))
     loaded = model.load_model()
     assert first is not None and loaded is not None
-    monkeypatch.setattr(model, "VOCAB_LIMIT", len(loaded.vocab) + 50)
+    vocabulary = len(loaded.vocab)
+    monkeypatch.setattr(model.BagOfWords, "WORD_LIMIT", 100)
+    bag = model._BAGS[loaded]
     for n in range(200):
         model.model_scores(text.format(f"commande-{n}-x{n * 7919}"))
-    now = model.load_model()
-    assert now is not loaded and now is not None and len(now.vocab) < len(loaded.vocab) + 100
+        assert len(bag._row) <= 100 + 30
+    assert len(loaded.vocab) == vocabulary
     assert model.model_scores(text.format("commande-0")) == first
+
+
+def test_the_bag_of_words_scores_as_spacy_does() -> None:
+    """BagOfWords sums each word's weights instead of asking spaCy: the same probabilities
+    as textcat.predict, for whole messages and sentences, odd words included ("agent" is one
+    of spaCy's symbols, whose id is not the hash of the word)."""
+    import numpy as np
+    from spacy.tokens import Doc
+
+    from intake_bot.classifiers import model
+    from intake_bot.classifiers.train import DATA, load_rows, message_words, new_text, sentence_words
+
+    nlp = model.load_model()
+    assert nlp is not None
+    textcat = nlp.get_pipe("textcat_multilabel")
+    bag = model.BagOfWords(nlp)
+    rows = load_rows(DATA / "train-10-en.jsonl")[:60] + load_rows(DATA / "train-10-fr.jsonl")[:60]
+    texts = [(new_text(row), str(row.get("subject") or "")) for row in rows]
+    texts += [("", ""), ("agent ORTH PERSON nsubj", "subj"), ("🙂 " * 50, "x" * 300)]
+    for text, subject in texts:
+        rules = rule_cues(text, subject)
+        words = [message_words(nlp, subject, text, rules), *(w for _, w in sentence_words(nlp, rules))]
+        expected = textcat.predict([Doc(nlp.vocab, words=w) for w in words])  # type: ignore[attr-defined]
+        assert np.allclose(bag.probabilities(words), expected, atol=1e-5)
+    assert bag.labels == tuple(textcat.labels)  # type: ignore[attr-defined]
+
+
+def test_a_model_that_is_not_a_bag_of_words_is_read_by_spacy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """classifier_select tries other architectures; those are read through spaCy's Docs,
+    which give the bag of words the same scores."""
+    from intake_bot.classifiers import model
+
+    nlp = model.load_model()
+    assert nlp is not None
+    summed = model.model_scores(LETTER, "Closing")
+    monkeypatch.setitem(model._BAGS, nlp, None)
+    through_spacy = model.model_scores(LETTER, "Closing")
+    assert summed is not None and through_spacy is not None
+    assert summed.keys() == through_spacy.keys()
+    assert all(abs(summed[label] - through_spacy[label]) < 1e-5 for label in summed)
