@@ -44,7 +44,7 @@ class BagOfWords:
     life of the process, does not grow. The scores are textcat.predict's (the tests compare
     them)."""
 
-    # Past this many words kept (about 20 MB with the index), start again: a bot that runs
+    # Past this many words kept (30 MB measured with the index), start again: a bot that runs
     # for months must not grow without end.
     WORD_LIMIT = 200_000
 
