@@ -700,7 +700,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
 # messages it proved wrong more often than right ("I unsubscribed by mistake"). Chosen by
 # cross-author validation on the training corpus (benchmarks/classifier_select.py); the
 # README gives the figures.
-MODEL_THRESHOLD = 0.5
+MODEL_THRESHOLD = 0.45
 RULE_SURE = 0.85
 SHORT = 10  # words
 # Below this, a label that rests on the model alone is not sure: an officer decides (in the

@@ -69,25 +69,41 @@ def test_keep_it_takes_back_only_where_it_opens_its_clause(text: str, retracted:
 
 
 LETTER = (
-    "Hello, I closed my account with you in June. Please delete my purchase history, my saved "
-    "cards and the delivery addresses on file, and confirm when it is done. Also, I no longer "
-    "want your promotional texts."
+    "Hello, I closed my account with you in June after the data breach. Please delete my purchase "
+    "history, my saved cards, my wish lists, my reviews and the delivery addresses on file, and "
+    "erase the backups too. Confirm in writing when everything is erased. Who did you share my "
+    "data with?"
 )
 
 
 def test_each_sentence_is_read_alone(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A letter that asks for two things gets both: the sentence that opts out is read
-    without the words of the erasure, which in a bag of words count against it. The answer
-    names the sentence that decided, for an officer."""
+    """A letter that asks for two things gets both: the last sentence, which asks for access,
+    is read without the words of the erasure, which in a bag of words count against it. The
+    answer names the sentence that decided, for an officer."""
     import intake_bot.classifiers.train as train
 
     result = classify_request(LETTER, "Closing")
-    assert result.labels == ["deletion", "opt-out"]
-    assert any(
-        "sentence: also, i no longer want your promotional texts." in cue for cue in result.cues["opt-out"]
-    )
+    assert result.labels == ["access", "deletion"]
+    assert any("sentence: who did you share my data with?" in cue for cue in result.cues["access"])
     monkeypatch.setattr(train, "sentence_spans", lambda rules: [])
     assert classify_request(LETTER, "Closing").labels == ["deletion"]
+
+
+def test_a_long_letter_asks_more_of_each_sentence() -> None:
+    """Of two sentences, one scoring 0.65 alone gives its right; each further sentence asks
+    0.03 more, up to 0.99: a long letter has more sentences that only describe."""
+    from intake_bot.classifiers import model
+    from intake_bot.classifiers.requests import MODEL_THRESHOLD
+
+    assert [round(model.sentence_needs(n), 2) for n in (2, 3, 10, 40)] == [0.65, 0.68, 0.89, 0.99]
+    for n in (2, 5, 10, 40):
+        needed = model.sentence_needs(n)
+        assert abs(model.sentence_score(needed, n) - MODEL_THRESHOLD) < 1e-9
+        assert (
+            model.sentence_score(needed - 0.005, n)
+            < MODEL_THRESHOLD
+            < model.sentence_score(needed + 0.005, n)
+        )
 
 
 def test_sentences_are_the_new_texts_and_carry_their_own_cues() -> None:
