@@ -1,8 +1,9 @@
 """Train the rights model: `python -m intake_bot.classifiers.train` (one documented command).
 
-A spaCy `textcat_multilabel` with a bag-of-words architecture (unigrams and
-bigrams over a multilingual tokenizer) learns the four rights from the
-bilingual corpus the project writes and keeps in `classifiers/data/train*.jsonl`.
+A spaCy `textcat_multilabel` with a bag-of-words architecture (single words,
+crude five-letter stems and the rule cues that fired; see words_of and
+rule_features) learns the four rights from the bilingual corpus the project
+writes and keeps in `classifiers/data/train*.jsonl`.
 It is small (about a megabyte), needs no pretrained vectors or downloads, and
 runs thousands of messages a second; the rule cues in `requests.py` handle what
 statistics do badly (negation, retraction). Training is reproducible: fixed
