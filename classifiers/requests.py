@@ -588,27 +588,55 @@ _RETRACTION = re.compile(
     r"finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
 )
+# A retraction that keeps something ("keep my account", "finalement, gardez-le") takes back
+# only a deletion, and one that names the request it withdraws ("disregard my deletion
+# request", "oubliez ma demande de suppression") only that right: "Keep my account open.
+# But stop the emails" still opts out.
+_KEEPS = re.compile(r"\b(keep|gardez|conservez|ne\s+(supprimez|effacez|fermez))\b")
+_NAMES_A_REQUEST = re.compile(r"(request|demand|demande|requ[êe]te)$")
+_NAMED = {
+    "access": re.compile(r"\b(access|acc[èe]s|copy|copie)"),
+    "correction": re.compile(r"\b(correct|rectif)"),
+    "deletion": re.compile(r"\b(delet|eras|suppression|effacement|closure|closing|fermeture)"),
+    "opt-out": re.compile(r"\b(unsubscri|d[ée]sabonnement|d[ée]sinscription|opt.?out)"),
+}
 # "If you have already done it, please disregard this message" keeps the request.
 _CONDITION = re.compile(r"\b(if|unless|in\s+case|si|s'(il|ils|elle)\s+(est|a|ont|sont)\b|sauf|au\s+cas)\b")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 
 
-def _retraction(body: str) -> re.Match[str] | None:
-    """The last retraction that is not said under a condition in its sentence, nor negated in
-    its clause ("you have no reason to keep it"): a request made after it stands ("never
-    mind that, but unsubscribe me"); one it follows is taken back, even when an earlier
-    retraction, in the subject say, came before the request."""
-    last = None
-    for found in _RETRACTION.finditer(body):
+def _retractions(body: str) -> list[re.Match[str]]:
+    """The retractions not said under a condition in their sentence, nor negated in their
+    clause ("you have no reason to keep it"). The last one decides what is taken back: a
+    request made after it stands ("never mind that, but unsubscribe me"); one it follows is
+    taken back, even when an earlier retraction, in the subject say, came before the request."""
+    found = []
+    for each in _RETRACTION.finditer(body):
         start = 0
-        for stop in _SENTENCE_BREAK.finditer(body, 0, found.start()):
+        for stop in _SENTENCE_BREAK.finditer(body, 0, each.start()):
             start = stop.end()
-        if _CONDITION.search(body, start, found.start()) is not None:
+        if _CONDITION.search(body, start, each.start()) is not None:
             continue
-        if _NEGATION.search(body[_clause_start(body, found.start()) : found.start()]):
+        if _NEGATION.search(body[_clause_start(body, each.start()) : each.start()]):
             continue
-        last = found
-    return last
+        found.append(each)
+    return found
+
+
+def _retraction_scope(body: str, found: list[re.Match[str]]) -> set[str]:
+    """The rights the retractions take back together ("never mind, keep it" takes back
+    everything): all of them, unless each keeps something or names a request."""
+    scope: set[str] = set()
+    for each in found:
+        said = each.group(0)
+        if _KEEPS.search(said):
+            scope.add("deletion")
+        elif _NAMES_A_REQUEST.search(said):
+            named = said + body[each.end() : each.end() + 20]  # "... ma demande de suppression"
+            scope |= {label for label, words in _NAMED.items() if words.search(named)} or set(LABELS)
+        else:
+            scope |= set(LABELS)
+    return scope
 
 
 @dataclass
@@ -627,6 +655,8 @@ class Classification:
     fired_at: list[int] = field(default_factory=list)
     body: str = field(default="", repr=False)
     text_start: int = 0
+    # Rights a retraction took back when it did not take back everything (_retraction_scope).
+    withdrawn: list[str] = field(default_factory=list)
 
 
 def normalise(text: str) -> str:
@@ -673,13 +703,22 @@ def rule_cues(text: str, subject: str = "") -> Classification:
                 cues[label].append(match.group(0)[:60])
             # Several independent cues make a label surer: 1 - product of misses.
             scores[label] = 1 - (1 - scores[label]) * (1 - weight)
-    retraction = _retraction(body)
-    retracted = retraction is not None and not any(
-        scores[label] >= 0.9 for label in LABELS if _only_after_retraction(body, retraction, cues[label])
-    )
-    if retracted and retraction is not None:
-        cues.setdefault("retraction", []).append(retraction.group(0))
-        scores = dict.fromkeys(LABELS, 0.0)
+    retractions = _retractions(body)
+    retraction = retractions[-1] if retractions else None
+    retracted, withdrawn = False, []
+    if retraction is not None:
+        standing = {  # asked for after the retraction, in another clause: the request stands
+            label
+            for label in LABELS
+            if scores[label] >= 0.9 and _only_after_retraction(body, retraction, cues[label])
+        }
+        scope = _retraction_scope(body, retractions)
+        retracted = scope == set(LABELS) and not standing
+        withdrawn = [] if retracted else [label for label in LABELS if label in scope - standing]
+        if retracted or withdrawn:
+            cues.setdefault("retraction", []).append(retraction.group(0))
+        for label in LABELS if retracted else withdrawn:
+            scores[label] = 0.0
     return Classification(
         labels=[label for label in LABELS if scores[label] >= THRESHOLD],
         scores=scores,
@@ -688,6 +727,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         fired=fired,
         fired_at=fired_at,
         body=body,
+        withdrawn=withdrawn,
         text_start=len(normalise(subject).lower()) + 1 if subject else 0,
     )
 
@@ -726,7 +766,11 @@ def classify_request(text: str, subject: str = "") -> Classification:
     learned = reading.scores
     short = len(text.split()) <= SHORT
     ruled = {label for label in LABELS if short and rules.scores[label] >= RULE_SURE}
-    labels = [label for label in LABELS if learned[label] >= MODEL_THRESHOLD or label in ruled]
+    labels = [
+        label
+        for label in LABELS
+        if (learned[label] >= MODEL_THRESHOLD or label in ruled) and label not in rules.withdrawn
+    ]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS

@@ -64,7 +64,35 @@ def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
 )
 def test_keep_it_takes_back_only_where_it_opens_its_clause(text: str, retracted: bool) -> None:
     """ "keep it" is a change of mind as an answer ("never mind, keep it"), not inside a
-    question about how long data is kept."""
+    question about how long data is kept. Alone it takes back a deletion (see below)."""
+    rules = rule_cues(text)
+    assert bool(rules.retracted or rules.withdrawn) == retracted
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "retracted"),
+    [
+        ("Remove me from marketing. Keep my account.", ["opt-out"], False),
+        (
+            "Please keep my account open, I still use it. But stop the emails, three a day is too many.",
+            ["opt-out"],
+            False,
+        ),
+        (
+            "Oubliez ma demande de suppression d'hier, je garde mon compte. Par contre, mon numéro de "
+            "téléphone est encore l'ancien : changez-le pour le 418-555-0101.",
+            ["correction"],
+            False,
+        ),
+        ("Never mind, keep it.", [], True),
+        ("Please ignore my last email. Keep everything as is.", [], True),
+    ],
+)
+def test_keeping_something_takes_back_only_a_deletion(text: str, labels: list[str], retracted: bool) -> None:
+    """ "Keep my account" and a request named as withdrawn ("oubliez ma demande de
+    suppression") take back that right only; "never mind" or "ignore my last email" takes
+    back everything."""
+    assert classify_request(text).labels == labels
     assert rule_cues(text).retracted == retracted
 
 
@@ -152,7 +180,8 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
     assert rule_cues("La mauvaise adresse est sur mon dossier.").labels == ["correction"]
     kept = rule_cues("Supprimez mon compte. Finalement, bonne journée et je ne reviendrai pas.")
     assert not kept.retracted and kept.labels == ["deletion"]
-    assert rule_cues("Finalement, ne supprimez pas mon compte.").retracted
+    kept_account = rule_cues("Finalement, ne supprimez pas mon compte.")
+    assert kept_account.withdrawn == ["deletion"] and kept_account.labels == []
     # "forget my number" asks for erasure; "forget my message" takes it back
     assert not rule_cues("Ne m'appelez plus jamais. Et oubliez mon numéro.").retracted
     assert rule_cues("Oubliez mon message d'hier, je garde mon compte.").retracted
