@@ -753,8 +753,8 @@ def classify_request(text: str, subject: str = "") -> Classification:
 
     The trained model (model.py), which also reads which rule cues fired, scores every
     label; in a short message a rule that is sure adds its label; a retraction cancels
-    everything. `confident` is False when a label rests on a model score close to the
-    threshold.
+    everything, or only the right it keeps or names (`withdrawn`). `confident` is False when
+    a label rests on a model score close to the threshold.
     """
     from intake_bot.classifiers.model import model_reading
 
