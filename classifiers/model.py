@@ -133,12 +133,13 @@ _BAG = "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)"
 def _probabilities(nlp: Language, texts: list[list[str]]) -> tuple[tuple[str, ...], np.ndarray]:
     """The labels, and one row of probabilities per text. A bag of words is read by
     BagOfWords; any other architecture (benchmarks/classifier_select.py tries some) by spaCy."""
-    textcat = nlp.get_pipe("textcat_multilabel")
     if nlp not in _BAGS:
-        _BAGS[nlp] = BagOfWords(nlp) if textcat.model.name == _BAG else None  # type: ignore[attr-defined]
+        plain = nlp.get_pipe("textcat_multilabel").model.name == _BAG  # type: ignore[attr-defined]
+        _BAGS[nlp] = BagOfWords(nlp) if plain else None
     bag = _BAGS[nlp]
     if bag is not None:
         return bag.labels, bag.probabilities(texts)
+    textcat = nlp.get_pipe("textcat_multilabel")
     rows = textcat.predict([Doc(nlp.vocab, words=words) for words in texts])  # type: ignore[attr-defined]
     return tuple(textcat.labels), np.asarray(rows)  # type: ignore[attr-defined]
 
