@@ -571,7 +571,11 @@ _RETRACTION = re.compile(
     r"please\s+keep\s+(it|my|everything)|"
     r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))((just|actually|ok|okay|no|oh|so|then|you\s+can)\s+){0,2}"
     r"keep\s+(it|my\s+account|everything)|"
-    r"(cancel|withdraw|disregard|ignore)\s+(my|the)\s+(\w+\s+){0,2}(request|demand)|"
+    # "scratch that", "cancel that" where they open a clause ("actually no, scratch that
+    # request"), not "a scratch that was already there"
+    r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))((just|actually|ok|okay|no|oh|so|wait)\s+){0,2}"
+    r"(scratch|cancel)\s+that(?=\s*([.,;:!)\n\u2014-]|$)|\s+(request|e-?mail|message))|"
+    r"(cancel|withdraw|disregard|ignore|scratch)\s+(my|the)\s+(\w+\s+){0,2}(request|demand)|"
     r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
     r"(disregard|ignore)\s+(this|that|it)(\s+(e-?mail|message|note|request))?(?=\s*([.,;:!)\n]|$))|"
     r"(disregard|ignore)\s+(this|my\s+(last|previous|earlier))\s+(e-?mail|message|note)|"
@@ -651,7 +655,7 @@ class Classification:
     fired: list[str] = field(default_factory=list)
     # Where each of those matched in `body`, the text the rules read (normalised and
     # lower-cased, the subject first when there is one, the new text from `text_start`):
-    # the model reads each sentence with the cues found in it (train.sentence_docs).
+    # the model reads each sentence with the cues found in it (train.sentence_words).
     fired_at: list[int] = field(default_factory=list)
     body: str = field(default="", repr=False)
     text_start: int = 0

@@ -60,6 +60,13 @@ def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
         ("I'd like to know what you have about me and how long you keep it.", False),
         ("Why do you keep my account when I closed it?", False),
         ("How do I ignore it?", False),
+        ("I withdraw my consent to your newsletter. Actually no, scratch that request.", True),
+        ("Cancel that, I'm keeping my account.", True),
+        ("Scratch the access request I sent this morning.", True),
+        ("There is a scratch that the courier left on the box. Please delete my account.", False),
+        ("Can you cancel that order and delete my account?", False),
+        ("Ok, cancel that order please and delete my account.", False),
+        ("I asked you to delete my account. Cancel that — I'm keeping it.", True),
     ],
 )
 def test_keep_it_takes_back_only_where_it_opens_its_clause(text: str, retracted: bool) -> None:
