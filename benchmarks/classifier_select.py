@@ -69,6 +69,8 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     original_epochs, original_mask = train_module.EPOCHS, train_module.HELD_MASK
     train_module.EPOCHS = int(config.pop("epochs", original_epochs))  # type: ignore[call-overload]
     train_module.HELD_MASK = bool(config.pop("held_mask", False))
+    original_sentences = train_module.SENTENCE_MODEL
+    train_module.SENTENCE_MODEL = bool(config.pop("sentence_model", False))
     if "architecture" in config:  # a whole other model instead of settings of the bag of words
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
@@ -92,6 +94,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.words_of = original_words
         train_module.RULE_FEATURES = original_rule_features
         train_module.EPOCHS, train_module.HELD_MASK = original_epochs, original_mask
+        train_module.SENTENCE_MODEL = original_sentences
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
     per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
@@ -209,6 +212,11 @@ def main() -> int:
         ),
         (
             "stems + rule cues, held clause masked",
+            train_module.stemmed_words,
+            {"ngram_size": 1, "rule_features": True, "held_mask": True, "sentence_model": True},
+        ),
+        (
+            "stems + rule cues, held clause masked, one component",
             train_module.stemmed_words,
             {"ngram_size": 1, "rule_features": True, "held_mask": True},
         ),

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from intake_bot.classifiers import requests
 from intake_bot.classifiers.requests import Classification, rule_cues
-from intake_bot.classifiers.train import message_words, sentence_words
+from intake_bot.classifiers.train import SENTENCES, message_words, sentence_words
 
 MODEL = Path(__file__).resolve().parent / "model"
 _lock = threading.Lock()
@@ -49,8 +49,8 @@ class BagOfWords:
     # for months must not grow without end.
     WORD_LIMIT = 200_000
 
-    def __init__(self, nlp: Language) -> None:
-        textcat = nlp.get_pipe("textcat_multilabel")
+    def __init__(self, nlp: Language, component: str = "textcat_multilabel") -> None:
+        textcat = nlp.get_pipe(component)
         self.labels: tuple[str, ...] = tuple(textcat.labels)  # type: ignore[attr-defined]
         self._layer = textcat.model.get_ref("output_layer")  # type: ignore[attr-defined]
         self._bias = np.array(self._layer.get_param("b"), dtype="f")
@@ -87,7 +87,8 @@ class BagOfWords:
         self._row.update((word, first + n) for n, word in enumerate(words))
 
 
-_BAGS: weakref.WeakKeyDictionary[Language, BagOfWords | None] = weakref.WeakKeyDictionary()
+# Each model's bags of words, by component (None where a component is not a bag of words).
+_BAGS: weakref.WeakKeyDictionary[Language, dict[str, BagOfWords | None]] = weakref.WeakKeyDictionary()
 
 
 # A sentence read alone must be surer than the whole message, and surer still in a long
@@ -114,12 +115,13 @@ def model_reading(
         return None
     rules = rules if rules is not None else rule_cues(text, subject)
     sentences = sentence_words(nlp, rules)
-    texts = [message_words(nlp, subject, text, rules), *(words for _, words in sentences)]
-    with _lock:  # the word table is shared by every thread
-        labels, rows = _probabilities(nlp, texts)
-    scores = {label: float(score) for label, score in zip(labels, rows[0], strict=True)}
+    reader = SENTENCES if SENTENCES in nlp.pipe_names else "textcat_multilabel"
+    with _lock:  # the word tables are shared by every thread
+        labels, whole = _probabilities(nlp, [message_words(nlp, subject, text, rules)])
+        rows = _probabilities(nlp, [words for _, words in sentences], reader)[1] if sentences else whole[:0]
+    scores = {label: float(score) for label, score in zip(labels, whole[0], strict=True)}
     deciding: dict[str, str] = {}
-    for (sentence, _), row in zip(sentences, rows[1:], strict=True):
+    for (sentence, _), row in zip(sentences, rows, strict=True):
         for label, score in zip(labels, row, strict=True):
             alone = sentence_score(float(score), len(sentences))
             if alone > scores[label]:
@@ -130,16 +132,20 @@ def model_reading(
 _BAG = "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)"
 
 
-def _probabilities(nlp: Language, texts: list[list[str]]) -> tuple[tuple[str, ...], np.ndarray]:
-    """The labels, and one row of probabilities per text. A bag of words is read by
-    BagOfWords; any other architecture (benchmarks/classifier_select.py tries some) by spaCy."""
-    if nlp not in _BAGS:
-        plain = nlp.get_pipe("textcat_multilabel").model.name == _BAG  # type: ignore[attr-defined]
-        _BAGS[nlp] = BagOfWords(nlp) if plain else None
-    bag = _BAGS[nlp]
+def _probabilities(
+    nlp: Language, texts: list[list[str]], component: str = "textcat_multilabel"
+) -> tuple[tuple[str, ...], np.ndarray]:
+    """The labels, and one row of probabilities per text, as *component* reads them. A bag
+    of words is read by BagOfWords; any other architecture (benchmarks/classifier_select.py
+    tries some) by spaCy."""
+    bags = _BAGS.setdefault(nlp, {})
+    if component not in bags:
+        plain = nlp.get_pipe(component).model.name == _BAG  # type: ignore[attr-defined]
+        bags[component] = BagOfWords(nlp, component) if plain else None
+    bag = bags[component]
     if bag is not None:
         return bag.labels, bag.probabilities(texts)
-    textcat = nlp.get_pipe("textcat_multilabel")
+    textcat = nlp.get_pipe(component)
     rows = textcat.predict([Doc(nlp.vocab, words=words) for words in texts])  # type: ignore[attr-defined]
     return tuple(textcat.labels), np.asarray(rows)  # type: ignore[attr-defined]
 

@@ -37,6 +37,12 @@ def test_negation_keeps_only_what_is_asked() -> None:
     assert any(cue.startswith("negated") for cue in result.cues["deletion"])
     fr = classify_request("Ne supprimez pas mon compte, corrigez seulement mon numéro de téléphone.")
     assert fr.labels == ["correction"]
+    # The same within a letter, where each sentence is also read alone
+    letter = (
+        "Hi,\n\nPlease don't delete my account, just fix my phone number: it should be "
+        "514-555-0199, not the old one.\n\nThanks a lot, Priya"
+    )
+    assert classify_request(letter, "My phone number").labels == ["correction"]
 
 
 def test_retraction_asks_for_nothing() -> None:
@@ -122,6 +128,58 @@ def test_each_sentence_is_read_alone(monkeypatch: pytest.MonkeyPatch) -> None:
     assert any("sentence: who did you share my data with?" in cue for cue in result.cues["access"])
     monkeypatch.setattr(train, "sentence_spans", lambda rules: [])
     assert classify_request(LETTER, "Closing").labels == ["deletion"]
+
+
+def test_sentences_are_read_by_the_model_trained_on_sentences() -> None:
+    """The model's second component, trained on sentences, reads each sentence; the first,
+    trained on whole messages, reads the message."""
+    import numpy as np
+
+    from intake_bot.classifiers import model
+    from intake_bot.classifiers.train import SENTENCES, sentence_words
+
+    nlp = model.load_model()
+    assert nlp is not None and SENTENCES in nlp.pipe_names
+    rules = rule_cues(LETTER, "Closing")
+    sentences = sentence_words(nlp, rules)
+    reading = model.model_reading(LETTER, "Closing", rules)
+    assert reading is not None and reading.sentences["access"] == "who did you share my data with?"
+    labels, rows = model._probabilities(nlp, [words for _, words in sentences], SENTENCES)
+    last = dict(zip(labels, rows[-1], strict=True))
+    assert abs(reading.scores["access"] - model.sentence_score(float(last["access"]), len(sentences))) < 1e-6
+    _, by_message_component = model._probabilities(nlp, [words for _, words in sentences])
+    assert not np.allclose(rows, by_message_component)
+
+
+def test_sentences_learn_their_rights_from_their_message() -> None:
+    """Only messages are labelled: a sentence of a message that does not ask for a right does
+    not ask for it; of one that does, the sentence the message component scores highest asks
+    for it, and the others say nothing of that right. A negated request ("do not delete")
+    teaches that it asks for nothing; messages a retraction took something back from, and
+    one-sentence messages, teach nothing."""
+    import spacy
+
+    from intake_bot.classifiers import model
+    from intake_bot.classifiers.train import sentence_examples
+
+    nlp = model.load_model()
+    assert nlp is not None
+    rows: list[dict[str, object]] = [
+        {
+            "text": "The weather was nice at your shop today. Please erase my account and my data.",
+            "labels": ["deletion"],
+        },
+        {"text": "Please delete my account. Never mind, keep it.", "labels": []},
+        {"text": "Do not delete my account. Just fix my phone number to 555-0100.", "labels": ["correction"]},
+        {"text": "Please delete my account and all my data.", "labels": ["deletion"]},
+    ]
+    examples = sentence_examples(nlp, rows, spacy.blank("xx").vocab)
+    assert len(examples) == 4
+    weather, erase, keep, fix = (example.reference.cats for example in examples)
+    assert erase == {"access": 0.0, "correction": 0.0, "deletion": 1.0, "opt-out": 0.0}
+    assert weather == {"access": 0.0, "correction": 0.0, "opt-out": 0.0}
+    assert keep == {"access": 0.0, "deletion": 0.0, "opt-out": 0.0}  # "Do not delete my account."
+    assert fix == {"access": 0.0, "correction": 1.0, "deletion": 0.0, "opt-out": 0.0}
 
 
 def test_a_long_letter_asks_more_of_each_sentence() -> None:
@@ -606,18 +664,18 @@ def test_the_model_does_not_grow_with_every_new_word(monkeypatch: pytest.MonkeyP
     BagOfWords.WORD_LIMIT, which changes no score."""
     from intake_bot.classifiers import model
 
-    text = "Bonjour, supprimez mon compte {} svp et ne m'envoyez plus rien."
-    first = model.model_scores(text.format("commande-0"))
+    text = "Bonjour, supprimez mon compte {w} svp. Et ne m'envoyez plus rien de votre {w} boutique."
+    first = model.model_scores(text.format(w="commande-0"))
     loaded = model.load_model()
     assert first is not None and loaded is not None
     vocabulary = len(loaded.vocab)
     monkeypatch.setattr(model.BagOfWords, "WORD_LIMIT", 100)
-    bag = model._BAGS[loaded]
+    bags = model._BAGS[loaded].values()
     for n in range(200):
-        model.model_scores(text.format(f"commande-{n}-x{n * 7919}"))
-        assert len(bag._row) <= 100 + 30
+        model.model_scores(text.format(w=f"commande-{n}-x{n * 7919}"))
+        assert len(bags) == 2 and all(bag is not None and len(bag._row) <= 100 + 30 for bag in bags)
     assert len(loaded.vocab) == vocabulary
-    assert model.model_scores(text.format("commande-0")) == first
+    assert model.model_scores(text.format(w="commande-0")) == first
 
 
 def test_the_bag_of_words_scores_as_spacy_does() -> None:
@@ -628,21 +686,29 @@ def test_the_bag_of_words_scores_as_spacy_does() -> None:
     from spacy.tokens import Doc
 
     from intake_bot.classifiers import model
-    from intake_bot.classifiers.train import DATA, load_rows, message_words, new_text, sentence_words
+    from intake_bot.classifiers.train import (
+        DATA,
+        SENTENCES,
+        load_rows,
+        message_words,
+        new_text,
+        sentence_words,
+    )
 
     nlp = model.load_model()
     assert nlp is not None
-    textcat = nlp.get_pipe("textcat_multilabel")
-    bag = model.BagOfWords(nlp)
     rows = load_rows(DATA / "train-10-en.jsonl")[:60] + load_rows(DATA / "train-10-fr.jsonl")[:60]
     texts = [(new_text(row), str(row.get("subject") or "")) for row in rows]
     texts += [("", ""), ("agent ORTH PERSON nsubj", "subj"), ("🙂 " * 50, "x" * 300)]
-    for text, subject in texts:
-        rules = rule_cues(text, subject)
-        words = [message_words(nlp, subject, text, rules), *(w for _, w in sentence_words(nlp, rules))]
-        expected = textcat.predict([Doc(nlp.vocab, words=w) for w in words])  # type: ignore[attr-defined]
-        assert np.allclose(bag.probabilities(words), expected, atol=1e-5)
-    assert bag.labels == tuple(textcat.labels)  # type: ignore[attr-defined]
+    for component in ("textcat_multilabel", SENTENCES):  # the message and sentence components
+        textcat = nlp.get_pipe(component)
+        bag = model.BagOfWords(nlp, component)
+        for text, subject in texts:
+            rules = rule_cues(text, subject)
+            words = [message_words(nlp, subject, text, rules), *(w for _, w in sentence_words(nlp, rules))]
+            expected = textcat.predict([Doc(nlp.vocab, words=w) for w in words])  # type: ignore[attr-defined]
+            assert np.allclose(bag.probabilities(words), expected, atol=1e-5)
+        assert bag.labels == tuple(textcat.labels)  # type: ignore[attr-defined]
 
 
 def test_a_model_that_is_not_a_bag_of_words_is_read_by_spacy(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -653,7 +719,7 @@ def test_a_model_that_is_not_a_bag_of_words_is_read_by_spacy(monkeypatch: pytest
     nlp = model.load_model()
     assert nlp is not None
     summed = model.model_scores(LETTER, "Closing")
-    monkeypatch.setitem(model._BAGS, nlp, None)
+    monkeypatch.setitem(model._BAGS, nlp, {"textcat_multilabel": None, "sentences": None})
     through_spacy = model.model_scores(LETTER, "Closing")
     assert summed is not None and through_spacy is not None
     assert summed.keys() == through_spacy.keys()
