@@ -796,7 +796,11 @@ def classify_request(text: str, subject: str = "") -> Classification:
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")
-_FRENCH_PAS = re.compile(r"^\S+\s+(pas|jamais|point|plus)\b")
+# "ne supprimez pas", and with an adverb between: "ne supprimez surtout pas", "donc pas"
+_FRENCH_PAS = re.compile(
+    r"^\S+\s+((surtout|donc|absolument|vraiment|simplement|toujours|encore|certainement)\s+)?"
+    r"(pas|jamais|point|plus)\b"
+)
 
 
 def _is_french_negated(before: str, cue_onwards: str) -> bool:

@@ -43,6 +43,16 @@ def test_negation_keeps_only_what_is_asked() -> None:
         "514-555-0199, not the old one.\n\nThanks a lot, Priya"
     )
     assert classify_request(letter, "My phone number").labels == ["correction"]
+    lettre = (
+        "Bonjour,\n\nNe supprimez surtout pas mon compte. Par contre, mon adresse a changé : "
+        "c'est maintenant le 12, rue des Érables à Lévis.\n\nMerci, Lucie"
+    )
+    assert classify_request(lettre, "Mon adresse").labels == ["correction"]
+    # An adverb between the verb and "pas" still negates it
+    assert all(
+        cue.startswith("negated")
+        for cue in rule_cues("Ne supprimez surtout pas mon compte.").cues["deletion"]
+    )
 
 
 def test_retraction_asks_for_nothing() -> None:
