@@ -3,8 +3,9 @@
 A spaCy `textcat_multilabel` with a bag-of-words architecture (single words,
 crude five-letter stems and the rule cues that fired; see words_of and
 rule_features) learns the four rights from the bilingual corpus the project
-writes and keeps in `classifiers/data/train*.jsonl`.
-It is small (about a megabyte), needs no pretrained vectors or downloads, and
+writes and keeps in `classifiers/data/train*.jsonl`; a second one, the `sentences`
+component, then learns them from the corpus's sentences (sentence_examples).
+It is small (about a megabyte each), needs no pretrained vectors or downloads, and
 runs thousands of messages a second; the rule cues in `requests.py` handle what
 statistics do badly (negation, retraction). Training is reproducible: fixed
 seed, fixed order, fixed epochs. The held-out set (`heldout.jsonl`) and the
