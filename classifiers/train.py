@@ -282,17 +282,17 @@ def train(rows: list[dict[str, object]], output: Path, *, quiet: bool = False) -
     """The message component, trained on whole messages; then, with SENTENCE_MODEL, the
     sentence component, trained on their sentences as that first component reads them."""
     nlp = _blank()
-    _fit(nlp, message_examples(nlp, rows), quiet=quiet)
+    _fit(nlp, message_examples(nlp, rows), quiet=quiet, what="messages")
     if SENTENCE_MODEL:
         reader = _blank()
-        _fit(reader, sentence_examples(nlp, rows, reader.vocab), quiet=quiet)
+        _fit(reader, sentence_examples(nlp, rows, reader.vocab), quiet=quiet, what="sentences")
         nlp.add_pipe("textcat_multilabel", name=SENTENCES, source=reader)
     output.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)
     return nlp
 
 
-def _fit(nlp: Language, examples: list[Example], *, quiet: bool) -> None:
+def _fit(nlp: Language, examples: list[Example], *, quiet: bool, what: str) -> None:
     optimizer = nlp.initialize(lambda: examples)
     shuffler = random.Random(SEED)
     for epoch in range(EPOCHS):  # read when called: classifier_select sets it per variant
@@ -301,7 +301,11 @@ def _fit(nlp: Language, examples: list[Example], *, quiet: bool) -> None:
         for batch in minibatch(examples, size=16):  # type: ignore[no-untyped-call]
             nlp.update(batch, sgd=optimizer, drop=0.2, losses=losses)
         if not quiet:
-            print(f"epoch {epoch + 1:2d}  loss {losses['textcat_multilabel']:.3f}", file=sys.stderr)
+            print(
+                f"{what}: epoch {epoch + 1}  loss {losses['textcat_multilabel']:.3f}  "
+                f"({len(examples)} examples)",
+                file=sys.stderr,
+            )
 
 
 def main() -> int:
