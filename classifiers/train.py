@@ -21,6 +21,7 @@ import re
 import sys
 import weakref
 from pathlib import Path
+from typing import NamedTuple
 
 import spacy
 from spacy.language import Language
@@ -234,21 +235,36 @@ def _blank() -> Language:
     return nlp
 
 
-def _labels(row: dict[str, object]) -> set[str]:
-    wanted = row["labels"]
-    return set(wanted) if isinstance(wanted, list) else set()
+class Read(NamedTuple):
+    """A corpus message as training reads it."""
+
+    subject: str
+    text: str  # the sender's new words (new_text)
+    rules: Classification  # the rule cues found in them
+    labels: set[str]  # the rights it asks for
 
 
-def message_examples(nlp: Language, rows: list[dict[str, object]]) -> list[Example]:
-    examples = []
+def read_rows(rows: list[dict[str, object]]) -> list[Read]:
+    """Each row read once (its new text and rule cues), for both components' examples."""
+    read = []
     for row in rows:
-        doc = message_doc(nlp, str(row.get("subject") or ""), new_text(row))
-        labels = _labels(row)
-        examples.append(Example.from_dict(doc, {"cats": {label: float(label in labels) for label in LABELS}}))
-    return examples
+        subject, text, wanted = str(row.get("subject") or ""), new_text(row), row["labels"]
+        labels = set(wanted) if isinstance(wanted, list) else set()
+        read.append(Read(subject, text, rule_cues(text, subject), labels))
+    return read
 
 
-def sentence_examples(nlp: Language, rows: list[dict[str, object]], vocab: Vocab) -> list[Example]:
+def message_examples(nlp: Language, read: list[Read]) -> list[Example]:
+    return [
+        Example.from_dict(
+            message_doc(nlp, each.subject, each.text, each.rules),
+            {"cats": {label: float(label in each.labels) for label in LABELS}},
+        )
+        for each in read
+    ]
+
+
+def sentence_examples(nlp: Language, read: list[Read], vocab: Vocab) -> list[Example]:
     """The corpus's sentences as training examples, labelled from their message, which alone
     is labelled (multiple-instance learning): a sentence of a message that does not ask for a
     right does not ask for it either; of a message that does, the sentence that *nlp*'s
@@ -260,20 +276,17 @@ def sentence_examples(nlp: Language, rows: list[dict[str, object]], vocab: Vocab
     of the pipeline that learns from them."""
     textcat = nlp.get_pipe("textcat_multilabel")
     examples = []
-    for row in rows:
-        subject, text = str(row.get("subject") or ""), new_text(row)
-        rules = rule_cues(text, subject)
-        if rules.retracted or rules.withdrawn:
+    for each in read:
+        if each.rules.retracted or each.rules.withdrawn:
             continue
-        sentences = [words for _, words in sentence_words(nlp, rules)]
+        sentences = [words for _, words in sentence_words(nlp, each.rules)]
         if not sentences:
             continue
         scores = textcat.predict([Doc(nlp.vocab, words=words) for words in sentences])  # type: ignore[attr-defined]
         best = dict(zip(textcat.labels, scores.argmax(axis=0), strict=True))  # type: ignore[attr-defined]
-        labels = _labels(row)
         for n, words in enumerate(sentences):
-            cats = {label: 0.0 for label in LABELS if label not in labels}
-            cats.update({label: 1.0 for label in labels if best[label] == n})
+            cats = {label: 0.0 for label in LABELS if label not in each.labels}
+            cats.update({label: 1.0 for label in each.labels if best[label] == n})
             examples.append(Example.from_dict(Doc(vocab, words=words), {"cats": cats}))
     return examples
 
@@ -281,11 +294,12 @@ def sentence_examples(nlp: Language, rows: list[dict[str, object]], vocab: Vocab
 def train(rows: list[dict[str, object]], output: Path, *, quiet: bool = False) -> Language:
     """The message component, trained on whole messages; then, with SENTENCE_MODEL, the
     sentence component, trained on their sentences as that first component reads them."""
+    read = read_rows(rows)
     nlp = _blank()
-    _fit(nlp, message_examples(nlp, rows), quiet=quiet, what="messages")
+    _fit(nlp, message_examples(nlp, read), quiet=quiet, what="messages")
     if SENTENCE_MODEL:
         reader = _blank()
-        _fit(reader, sentence_examples(nlp, rows, reader.vocab), quiet=quiet, what="sentences")
+        _fit(reader, sentence_examples(nlp, read, reader.vocab), quiet=quiet, what="sentences")
         nlp.add_pipe("textcat_multilabel", name=SENTENCES, source=reader)
     output.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(output)

@@ -170,7 +170,7 @@ def test_sentences_learn_their_rights_from_their_message() -> None:
     import spacy
 
     from intake_bot.classifiers import model
-    from intake_bot.classifiers.train import sentence_examples
+    from intake_bot.classifiers.train import read_rows, sentence_examples
 
     nlp = model.load_model()
     assert nlp is not None
@@ -183,7 +183,7 @@ def test_sentences_learn_their_rights_from_their_message() -> None:
         {"text": "Do not delete my account. Just fix my phone number to 555-0100.", "labels": ["correction"]},
         {"text": "Please delete my account and all my data.", "labels": ["deletion"]},
     ]
-    examples = sentence_examples(nlp, rows, spacy.blank("xx").vocab)
+    examples = sentence_examples(nlp, read_rows(rows), spacy.blank("xx").vocab)
     assert len(examples) == 4
     weather, erase, keep, fix = (example.reference.cats for example in examples)
     assert erase == {"access": 0.0, "correction": 0.0, "deletion": 1.0, "opt-out": 0.0}
