@@ -562,6 +562,8 @@ _NEGATION = re.compile(
 # A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b")
 
+# Where a clause opens: at the start, or just after a punctuation mark (and its space).
+_CLAUSE_OPENS = r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))"
 # Retractions that cancel a request made earlier in the thread, or in the same message
 # ("Please ignore this message, it was meant for another company").
 _RETRACTION = re.compile(
@@ -569,11 +571,12 @@ _RETRACTION = re.compile(
     # "keep it" takes a request back when it opens its clause ("never mind, keep it",
     # "ok just keep everything"), not in "how long you keep it" or "why do you keep my account"
     r"please\s+keep\s+(it|my|everything)|"
-    r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))((just|actually|ok|okay|no|oh|so|then|you\s+can)\s+){0,2}"
+    + _CLAUSE_OPENS
+    + r"((just|actually|ok|okay|no|oh|so|then|you\s+can)\s+){0,2}"
     r"keep\s+(it|my\s+account|everything)|"
     # "scratch that", "cancel that" where they open a clause ("actually no, scratch that
     # request"), not "a scratch that was already there"
-    r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))((just|actually|ok|okay|no|oh|so|wait)\s+){0,2}"
+     + _CLAUSE_OPENS + r"((just|actually|ok|okay|no|oh|so|wait)\s+){0,2}"
     r"(scratch|cancel)\s+that(?=\s*([.,;:!)\n\u2014-]|$)|\s+(request|e-?mail|message))|"
     r"(cancel|withdraw|disregard|ignore|scratch)\s+(my|the)\s+(\w+\s+){0,2}(request|demand)|"
     r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
