@@ -29,6 +29,12 @@ _DATA = (
     r"(personal\s+)?(data|information|info(?!lettre)|details|records?|files?|dossiers?|profile|account|"
     r"donn[ée]es|renseignements|informations|infos(?!lettre)|fiche|profil|compte)"
 )
+# "delete this account", "effacez ces renseignements": a demonstrative before what is theirs.
+# Not "this e-mail" nor "this file": disclaimers ask that of a misdirected message.
+_THIS_DATA = (
+    r"(this|that|these|those|ce|cet|cette|ces)\s+(\w+\s+)?(data|information|records|account|profile|"
+    r"donn[ée]es|renseignements|informations|compte|profil|fiche|dossier)\b"
+)
 # After "remove my number ...": the sender wants off a list, not erased (opt-out).
 _OFF_A_LIST = (
     r"(?![^.?!\n]{0,60}\b(lists?|listes?|mailings?|campaigns?|envois|infolettres?|newsletters?|"
@@ -111,6 +117,20 @@ _CUES: list[tuple[str, float, str]] = [
         0.8,
         r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
         r"l.historique|the\s+history)\b",
+    ),
+    # "une copie des renseignements que vous détenez", "l'origine de mes coordonnées"
+    (
+        "access",
+        0.8,
+        r"\b(copie|copies)\s+(compl[èe]te\s+)?(des|de\s+tou(te)?s\s+les)\s+(donn[ée]es|renseignements|"
+        r"informations)\b",
+    ),
+    (
+        "access",
+        0.8,
+        r"\b((origine|provenance|source)\s+de\s+(mes|mon|ma|nos)|d.o[ùu]\s+(viennent|proviennent)\s+(mes|nos)|"
+        r"(source|origin)\s+of\s+(my|our))\s+(coordonn[ée]es|donn[ée]es|renseignements|informations|"
+        r"num[ée]ro|adresse|courriel|data|information|details|number|address|e-?mail)",
     ),
     (
         "access",
@@ -245,7 +265,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "deletion",
         0.9,
-        rf"\b(delete|erase|remove|destroy|purge|wipe|anonymi[sz]e|deletion|erasure)\b"
+        rf"\b(delete|erase|remove|destroy|purge|wipe|trash|scrub|anonymi[sz]e|deletion|erasure)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
         rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have){_OFF_A_LIST}",
     ),
@@ -270,6 +290,12 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(donn[ée]es|renseignements|effac|supprim)",
     ),
     ("deletion", 0.85, r"\b(delete|erase|supprimer|effacer)\s+(my|mon|le)\s+(account|compte)\b"),
+    (
+        "deletion",
+        0.85,
+        rf"\b(delete|erase|remove|destroy|purge|wipe|anonymi[sz]e|supprimer|supprimez|effacer|effacez|"
+        rf"d[ée]truire|d[ée]truisez|anonymiser|anonymisez)\s+{_THIS_DATA}{_OFF_A_LIST}",
+    ),
     # the passive, when asked for: "I'd like my data erased", "que mes données soient supprimées"
     (
         "deletion",
@@ -284,6 +310,16 @@ _CUES: list[tuple[str, float, str]] = [
         rf"(supprim[ée]e?s?|effac[ée]e?s?|d[ée]truite?s?|anonymis[ée]e?s?)\b",
     ),
     ("deletion", 0.8, r"\b(erasure|deletion)\s+request\b"),
+    # "je demande la suppression des données de conduite", "the erasure of all the data"; these
+    # also name what a question is about ("votre délai pour la suppression des données?"),
+    # so they stay under RULE_SURE and the model decides
+    (
+        "deletion",
+        0.8,
+        r"\b(suppression|effacement|destruction|anonymisation|deletion|erasure)\s+"
+        r"(compl[èe]te\s+|d[ée]finitive\s+)?(des|de\s+tou(te)?s\s+les|of\s+(all\s+)?the)\s+"
+        r"(donn[ée]es|renseignements|informations|images|enregistrements|data|information|records|recordings)\b",
+    ),
     (
         "deletion",
         0.85,
@@ -295,7 +331,8 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "deletion",
         0.8,
-        r"\b(want|like|need|request|ask|have|get)\s+(my|our|all\s+my|all\s+of\s+my)\s+(\w+\s+){1,3}"
+        r"\b(want|like|need|request|ask|have|get)\s+(my|our|all\s+my|all\s+of\s+my|this|that|these|those)\s+"
+        r"(\w+\s+){1,3}"
         r"(permanently\s+|completely\s+)?(deleted|erased|destroyed|wiped|purged|shredded)\b",
     ),
     (
@@ -308,7 +345,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.95,
-        r"\b(unsubscribe|opt[- ]?out|d[ée]sabonn\w*|d[ée]sinscri\w*|"
+        r"\b(unsubscribe|unsub|opt[- ]?out|d[ée]sabonn\w*|d[ée]sinscri\w*|"
         r"d[ée]sinscription|d[ée]sabonnement)\b",
     ),
     ("opt-out", 0.9, r"\b(withdraw|revoke|retract)\w*\s+(my\s+)?consent\b"),
@@ -364,14 +401,14 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.85,
-        r"\b(object|objection)\b[^.?!\n]{0,40}\b(marketing|profiling|prospect\w*|"
+        r"\b(object|objection|refuse)\b[^.?!\n]{0,40}\b(marketing|profiling|prospect\w*|"
         r"advertising|direct\s+mail)",
     ),
     (
         "opt-out",
         0.85,
-        r"\b(oppos\w*|opposition)\b[^.?!\n]{0,40}\b(prospection|marketing|profilage|"
-        r"publicit\w*|sollicitation)",
+        r"\b(oppos\w*|opposition|refuse|refusons)\b[^.?!\n]{0,40}\b(prospection|marketing|profilage|"
+        r"publicit\w*|sollicitation|d[ée]marchage)",
     ),
     ("opt-out", 0.85, r"^\s*(stop|arr[êe]t|arr[êe]tez|unsubscribe|d[ée]sabonner)\s*[.!]*\s*$"),
     (
@@ -384,15 +421,23 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.85,
-        r"\b(veux|voudrais|souhaite|d[ée]sire|aimerais)\s+(juste\s+|simplement\s+)?(pu|plus)\s+"
+        r"\b(veux|voudrais|souhaite|d[ée]sire|aimerais)\s+(juste\s+|simplement\s+)?(pu|plus)\s+(rien\s+)?"
         r"(recevoir|[êe]tre\s+(contact|sollicit|appel))",
+    ),
+    (
+        "opt-out",
+        0.8,
+        r"\bne\s+(veux|voudrais|souhaite|d[ée]sire)\s+pas\s+recevoir\s+(vos|les|de|d.|ces)\s*(\w+\s+){0,2}"
+        r"(infolettres?|courriels|promotions|publicit|offres|sollicitations|communications|textos|sondages|"
+        r"appels|circulaires)",
     ),
     ("opt-out", 0.85, r"\b(never|don.t|do\s+not)\s+want\s+to\s+hear\s+from\s+(you|your)\b"),
     (
         "opt-out",
         0.85,
         r"\bstop\s+(all\s+|the\s+|your\s+|these\s+|those\s+)*(promotional|promo|promos|marketing|"
-        r"advertising|newsletters?|spam)\b",
+        r"advertising|newsletters?|spam|texts|txts|sms|e-?mails|calls|phone\s+calls|solicitations?|"
+        r"phone\s+solicitations|mailings|mailers|flyers)\b",
     ),
     # "do not sell or share my personal information" (CCPA), "ne vendez pas mes données"
     (
@@ -554,10 +599,18 @@ _WRONG_FINDER = _finder(_WRONG)
 
 # A negation shortly before a cue in the same clause cancels it.
 _NEGATION = re.compile(
-    r"(\b(don.t|do\s+not|does\s+not|doesn.t|not|never|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
+    r"(\b(don.t|do\s+not|does\s+not|doesn.t|didn.t|not|never|nor|ni|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
     r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
-    r"plut[ôo]t\s+que|ne\s+(pas|jamais)|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+\w+\s+pas\b|"
+    r"plut[ôo]t\s+que|ne\s+(pas|jamais)|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+(\w+\s+){1,2}pas\b|"
     r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
+)
+# A request the sender only supposes, to ask what would follow: "If I wanted to delete my
+# account, would I lose my points?", "Si je vous demande de corriger mon dossier, quel est
+# le délai?". Not "if I could get a copy" nor "si vous pouviez", which ask politely.
+_SUPPOSED = re.compile(
+    r"\b(if|si|au\s+cas\s+o[ùu])\s+(i|je|j')\s*(\w+\s+){0,2}?(ask|asked|request|requested|want|wanted|"
+    r"were\s+to|decide|decided|choose|chose|demande|demandais|voulais|veux|d[ée]cide|d[ée]cidais|"
+    r"voudrais|faisais|fais|souhaite|souhaitais)\b[^.;!?]{0,40}$"
 )
 # A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b")
@@ -582,10 +635,11 @@ _RETRACTION = re.compile(
     r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
     r"(disregard|ignore)\s+(this|that|it)(\s+(e-?mail|message|note|request))?(?=\s*([.,;:!)\n]|$))|"
     r"(disregard|ignore)\s+(this|my\s+(last|previous|earlier))\s+(e-?mail|message|note)|"
+    r"(disregard|ignore)\s+(the|my)\s+(e-?mail|message|note|request)\s+i\s+sent|"
     r"(it|this|this\s+(e-?mail|message))\s+was\s+(meant|intended)\s+for\s+(another|a\s+different)|"
     r"i\s+sent\s+(it|this|my\s+\w+(\s+\w+)?)\s+to\s+the\s+wrong|"
     r"i\s+changed\s+my\s+mind|"
-    r"laissez\s+(tomber|faire)|"
+    r"laissez\s+(tomber|faire)|(pouvez|pourriez)\s+laisser\s+tomber|"
     r"oubliez\s+(ma\s+(demande|requ[êe]te)|mon\s+(message|courriel|mail|texto|dernier|pr[ée]c[ée]dent)|"
     r"ce\s+(message|courriel)|cela|ça|ca\b)|"
     r"ignorez\s+(ce|mon|le)\s+(dernier\s+|pr[ée]c[ée]dent\s+)?(message|courriel|mail|texto)|"
@@ -664,6 +718,10 @@ class Classification:
     text_start: int = 0
     # Rights a retraction took back when it did not take back everything (_retraction_scope).
     withdrawn: list[str] = field(default_factory=list)
+    # Where the sentence of the last retraction ends in `body`, when it took back everything:
+    # what the sender writes after it may ask anew ("Cancel that, keep my account. But I
+    # don't want your newsletter anymore").
+    resumes_at: int | None = None
 
 
 def normalise(text: str) -> str:
@@ -679,9 +737,15 @@ def _clause_start(text: str, position: int) -> int:
     return start
 
 
+_REPLY = re.compile(r"\s*(re|aw|sv)\s*:", re.I)
+_PREFIXES = r"^\s*((re|tr|fw|fwd|réf|ref)\s*:\s*)+"
+
+
 def rule_cues(text: str, subject: str = "") -> Classification:
     """The rule layer alone: cue patterns read clause by clause, negation and retraction."""
-    subject = re.sub(r"^\s*((re|tr|fw|fwd|réf|ref)\s*:\s*)+", "", subject, flags=re.I)
+    # A reply's subject is the thread's title, written by whoever wrote first ("Re: Your
+    # unsubscribe confirmation"): not the sender's words. A forward's may be the request.
+    subject = "" if _REPLY.match(subject) else re.sub(_PREFIXES, "", subject, flags=re.I)
     body = normalise(f"{subject}\n{text}" if subject else text)[:20_000].lower()
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
@@ -699,8 +763,10 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         for match in _matches(pattern, finder, body):
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
-            if _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):
-                cues[label].append(f"negated: {match.group(0)[:60]}")
+            supposed = _SUPPOSED.search(before)
+            if supposed or _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):
+                said = "supposed" if supposed else "negated"
+                cues[label].append(f"{said}: {match.group(0)[:60]}")
                 fired.append(f"negated {name}")
                 fired_at.append(match.start())
                 continue
@@ -712,7 +778,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             scores[label] = 1 - (1 - scores[label]) * (1 - weight)
     retractions = _retractions(body)
     retraction = retractions[-1] if retractions else None
-    retracted, withdrawn = False, []
+    retracted, withdrawn, resumes_at = False, [], None
     if retraction is not None:
         standing = {  # asked for after the retraction, in another clause: the request stands
             label
@@ -726,6 +792,9 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             cues.setdefault("retraction", []).append(retraction.group(0))
         for label in LABELS if retracted else withdrawn:
             scores[label] = 0.0
+        if retracted:
+            end = _SENTENCE_BREAK.search(body, retraction.end())
+            resumes_at = len(body) if end is None else end.end()
     return Classification(
         labels=[label for label in LABELS if scores[label] >= THRESHOLD],
         scores=scores,
@@ -736,6 +805,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         body=body,
         withdrawn=withdrawn,
         text_start=len(normalise(subject).lower()) + 1 if subject else 0,
+        resumes_at=resumes_at,
     )
 
 
@@ -753,6 +823,9 @@ SHORT = 10  # words
 # Below this, a label that rests on the model alone is not sure: an officer decides (in the
 # chat, the visitor is asked which right is meant).
 CONFIDENT = 0.6
+# After a retraction that took back everything, what follows its sentence is read again as
+# a message of its own when it has this many words or more.
+AFTER_RETRACTION = 3
 
 
 def classify_request(text: str, subject: str = "") -> Classification:
@@ -760,12 +833,19 @@ def classify_request(text: str, subject: str = "") -> Classification:
 
     The trained model (model.py), which also reads which rule cues fired, scores every
     label; in a short message a rule that is sure adds its label; a retraction cancels
-    everything, or only the right it keeps or names (`withdrawn`). `confident` is False when
+    everything said before it, or only the right it keeps or names (`withdrawn`). `confident` is False when
     a label rests on a model score close to the threshold.
     """
     from intake_bot.classifiers.model import model_reading
 
     rules = rule_cues(text, subject)
+    if rules.retracted and rules.resumes_at is not None:
+        after = rules.body[rules.resumes_at :]
+        if len(after.split()) >= AFTER_RETRACTION:
+            anew = classify_request(after)
+            if anew.labels:
+                anew.cues["retraction"] = rules.cues["retraction"]
+                return anew
     reading = model_reading(text, subject, rules)
     if rules.retracted or reading is None:
         rules.scores = {k: round(v, 3) for k, v in rules.scores.items()}

@@ -55,9 +55,69 @@ def test_negation_keeps_only_what_is_asked() -> None:
     )
 
 
+def test_saying_what_one_is_not_asking_asks_for_nothing() -> None:
+    """A negation with two words before "pas", and "ni" carrying it to the next request."""
+    said = rule_cues(
+        "Je ne vous demande pas de supprimer mes données ni de me désabonner de quoi que ce soit. "
+        "Je veux seulement comprendre pourquoi vous exigez mon NAS."
+    )
+    assert said.labels == []
+    assert said.cues["deletion"] == ["negated: supprimer mes données"]
+    assert said.cues["opt-out"] == ["negated: désabonner"]
+    # "ni" negates only what follows it: a plain request before it stands
+    assert rule_cues("Supprimez mes données, ni plus ni moins.").labels == ["deletion"]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        ("If I wanted to delete my account, would I lose my points?", []),
+        ("Si je veux me désabonner, je fais comment?", []),
+        ("Au cas où je voudrais effacer mes données plus tard, qui dois-je contacter?", []),
+        # a polite "if" asks
+        ("If I could get a copy of my data, that would be great.", ["access"]),
+        ("Si vous pouviez supprimer mes données, ce serait apprécié.", ["deletion"]),
+        # the supposition ends with its clause
+        ("If I decide to stay I'll tell you, but for now unsubscribe me.", ["opt-out"]),
+    ],
+)
+def test_a_supposed_request_is_not_one(text: str, labels: list[str]) -> None:
+    result = rule_cues(text)
+    assert result.labels == labels
+    if not labels:
+        assert all(cue.startswith("supposed") for found in result.cues.values() for cue in found)
+
+
 def test_retraction_asks_for_nothing() -> None:
     assert classify_request("Never mind, keep it.").labels == []
     assert classify_request("Laissez tomber, finalement gardez mon compte.").labels == []
+
+
+def test_what_follows_a_retraction_is_read_anew() -> None:
+    """A retraction takes back what came before it; a request after its sentence stands, even
+    one no rule marks (the model reads the rest as a message of its own)."""
+    anew = classify_request("Cancel that, I'm keeping it. But take me off the newsletter.")
+    assert anew.labels == ["opt-out"]
+    assert anew.cues["retraction"] == ["cancel that"]
+    fr = classify_request(
+        "Vous pouvez laisser tomber la suppression finalement, je garde mon compte. "
+        "Mais l'infolettre, je veux plus la recevoir."
+    )
+    assert fr.labels == ["opt-out"]
+    # what follows may ask for nothing, and what the retraction's sentence names stays taken back
+    assert (
+        classify_request(
+            "Please ignore the email I sent last week asking you to close my file and delete my "
+            "records. I'd like to come back if you'll have me! Can I book a cleaning in May?"
+        ).labels
+        == []
+    )
+    thanks = "Laissez tomber, gardez mon compte. Merci pour votre réponse rapide."
+    assert classify_request(thanks).labels == []
+
+
+def test_a_past_wish_denied_is_a_negation() -> None:
+    assert rule_cues("no no, I didn't want my data deleted, I wanted my subscription paused").labels == []
 
 
 def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
@@ -236,6 +296,16 @@ def test_a_sure_rule_decides_only_in_a_short_message() -> None:
     assert classify_request("désabonnez-moi svp").labels == ["opt-out"]
 
 
+def test_a_replys_subject_is_not_the_senders_words() -> None:
+    """ "Re: Confirmation de désabonnement" is the title of the organisation's mail; a forward's
+    subject may be the request it passes on."""
+    assert rule_cues("Merci, bien reçu.", "RE: Confirmation de désabonnement").cues == {}
+    assert rule_cues("Thanks!", "Re : Re: Unsubscribe confirmation").labels == []
+    assert rule_cues("Oui, supprimez tout.", "Re: Votre demande de désabonnement").labels == []
+    assert rule_cues("Voir plus bas.", "TR: Désabonnez-moi").labels == ["opt-out"]
+    assert rule_cues("", "Unsubscribe").labels == ["opt-out"]
+
+
 def test_quoted_history_is_not_the_request() -> None:
     """Only the sender's new text counts: a quote that says "delete" adds nothing."""
     raw = (
@@ -325,6 +395,29 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
             ["deletion"],
         ),
         ("Please delete all the data that you have on me.", ["deletion"]),
+        ("pls unsub me from everything except order confirmations", ["opt-out"]),
+        ("could u stop the txts", ["opt-out"]),
+        (
+            "Please correct the spelling of my name and stop the phone solicitations.",
+            ["correction", "opt-out"],
+        ),
+        ("I want you to trash my info. Everything.", ["deletion"]),
+        ("The dashcam recorded the lesson. I'd like that footage erased, please.", ["deletion"]),
+        # "des données", where the rules looked for "mes données"
+        ("Merci de m'envoyer une copie des données que vous avez sur moi.", ["access"]),
+        ("Je demande la suppression des données de conduite qui ont été collectées.", ["deletion"]),
+        ("je veux pu rien recevoir", ["opt-out"]),
+        ("Je ne souhaite pas recevoir les communications de vos commanditaires.", ["opt-out"]),
+        ("Je ne veux pas recevoir de remboursement.", []),
+        ("Je refuse le profilage à des fins publicitaires.", ["opt-out"]),
+        ("Je souhaite connaître l'origine de mes coordonnées.", ["access"]),
+        ("Je m'oppose à tout démarchage futur.", ["opt-out"]),
+        # a demonstrative before the account or the data; a disclaimer's "delete this e-mail" is not
+        ("Je ne me suis jamais inscrit. Merci de supprimer ce compte.", ["deletion"]),
+        ("Please delete this account, it was opened in my name.", ["deletion"]),
+        ("Effacez ces renseignements, je ne suis plus client.", ["deletion"]),
+        ("If you received this in error, please delete this e-mail.", []),
+        ("Ne supprimez pas ce compte, corrigez juste mon adresse.", ["correction"]),
         ("Pouvez-vous confirmer si vous détenez des renseignements à mon sujet?", ["access"]),
         ("Do you have any personal information about me?", ["access"]),
         ("I need to know what information is on my late father's file.", ["access"]),
