@@ -846,8 +846,8 @@ def classify_request(text: str, subject: str = "") -> Classification:
             if anew.labels:
                 anew.cues["retraction"] = rules.cues["retraction"]
                 return anew
-    reading = model_reading(text, subject, rules)
-    if rules.retracted or reading is None:
+    reading = None if rules.retracted else model_reading(text, subject, rules)
+    if reading is None:  # taken back, or no model installed
         rules.scores = {k: round(v, 3) for k, v in rules.scores.items()}
         return rules
     learned = reading.scores
