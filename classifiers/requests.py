@@ -75,7 +75,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "access",
         0.9,
-        rf"\b(acc[eé]der|avoir\s+acc[eè]s|consulter|obtenir|recevoir|copie|envoyer|"
+        rf"\b(acc[eé]der|avoir\s+acc[eè]s|demande\s+(l.)?acc[eè]s\s+[àa]|consulter|obtenir|recevoir|copie|envoyer|"
         rf"transmettre|communiquer|voir|conna[iî]tre|exporter|t[ée]l[ée]charger)\b"
         rf"[^.?!\n]{{0,40}}\b{_MY}\s*{_DATA}",
     ),
@@ -138,6 +138,11 @@ _CUES: list[tuple[str, float, str]] = [
         r"\bqu.est-ce\s+que\s+vous\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez)\s+sur\s+moi\b",
     ),
     ("access", 0.85, r"\bwhat\s+(do\s+)?you\s+(know|have|hold|keep)\s+(on|about)\s+me\b"),
+    (
+        "access",
+        0.85,
+        r"\bwhat.?s\s+on\s+file\s+(for|about|on)\s+me\b|\bwhat\s+is\s+on\s+file\s+(for|about|on)\s+me\b",
+    ),
     (
         "access",
         0.85,
@@ -241,6 +246,14 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(my\s+new|mon\s+nouveau|ma\s+nouvelle|mes\s+nouvelles?|mes\s+nouveaux)\s+(\w+\s+)?(address|number|"
         r"phone|e-?mail|name|num[ée]ro|t[ée]l[ée]phone|courriel|nom|adresse|coordonn[ée]es|cellulaire)\b",
     ),
+    # "new phone 514-555-0188", "my number changed", "mon adresse a changé" (or "a changer")
+    ("correction", 0.75, r"^\s*new\s+(phone|cell|number|e-?mail|address)\b"),
+    (
+        "correction",
+        0.8,
+        r"\b(my|mon|ma)\s+(address|phone\s+number|number|e-?mail|name|adresse|num[ée]ro|courriel|"
+        r"t[ée]l[ée]phone|cellulaire|nom)\s+(has\s+changed|changed|a\s+chang[ée]r?|vient\s+de\s+changer)\b",
+    ),
     # deletion
     # the French subjunctive after "je veux que vous...": "que vous effaciez mon numéro"
     (
@@ -265,7 +278,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "deletion",
         0.9,
-        rf"\b(delete|erase|remove|destroy|purge|wipe|trash|scrub|anonymi[sz]e|deletion|erasure)\b"
+        rf"\b(delete|erase|remove|destroy|purge|wipe|trash|scrub|nuke|anonymi[sz]e|deletion|erasure)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
         rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have){_OFF_A_LIST}",
     ),
@@ -310,6 +323,7 @@ _CUES: list[tuple[str, float, str]] = [
         rf"(supprim[ée]e?s?|effac[ée]e?s?|d[ée]truite?s?|anonymis[ée]e?s?)\b",
     ),
     ("deletion", 0.8, r"\b(erasure|deletion)\s+request\b"),
+    ("deletion", 0.85, rf"\b(want|need)\s+(all\s+)?{_MY}\s+{_DATA}\s+(\w+\s+){{0,2}}gone\b"),
     # "je demande la suppression des données de conduite", "the erasure of all the data"; these
     # also name what a question is about ("votre délai pour la suppression des données?"),
     # so they stay under RULE_SURE and the model decides
@@ -601,7 +615,7 @@ _WRONG_FINDER = _finder(_WRONG)
 _NEGATION = re.compile(
     r"(\b(don.t|do\s+not|does\s+not|doesn.t|didn.t|not|never|nor|ni|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
     r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
-    r"plut[ôo]t\s+que|ne\s+(pas|jamais)|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+(\w+\s+){1,2}pas\b|"
+    r"plut[ôo]t\s+que|ne\s+(pas|jamais)|(veux|voulais|voudrais)\s+pas|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+(\w+\s+){1,2}pas\b|"
     r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
 )
 # A request the sender only supposes, to ask what would follow: "If I wanted to delete my
