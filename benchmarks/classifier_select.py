@@ -69,8 +69,9 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     original_epochs, original_mask = train_module.EPOCHS, train_module.HELD_MASK
     train_module.EPOCHS = int(config.pop("epochs", original_epochs))  # type: ignore[call-overload]
     train_module.HELD_MASK = bool(config.pop("held_mask", False))
-    original_sentences = train_module.SENTENCE_MODEL
+    original_sentences = train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS
     train_module.SENTENCE_MODEL = bool(config.pop("sentence_model", False))
+    train_module.SENTENCE_SETTINGS = dict(config.pop("sentence_settings", {}))  # type: ignore[call-overload]
     if "architecture" in config:  # a whole other model instead of settings of the bag of words
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
@@ -94,7 +95,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.words_of = original_words
         train_module.RULE_FEATURES = original_rule_features
         train_module.EPOCHS, train_module.HELD_MASK = original_epochs, original_mask
-        train_module.SENTENCE_MODEL = original_sentences
+        train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS = original_sentences
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
     per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
@@ -197,6 +198,8 @@ def main() -> int:
         return 0
     plain = train_module.plain_words
     cues: dict[str, object] = {"ngram_size": 1, "rule_features": True}
+    masked: dict[str, object] = {**cues, "held_mask": True, "sentence_model": True}
+    pairs: dict[str, object] = {"ngram_size": 2, "length": 2**17}  # word pairs, in a table twice the size
     variants: list[tuple[str, Callable[[str], list[str]], dict[str, object]]] = [
         ("words (current)", plain, {}),
         ("words, accents folded", train_module.folded_words, {}),
@@ -214,6 +217,19 @@ def main() -> int:
             "stems + rule cues, held clause masked",
             train_module.stemmed_words,
             {"ngram_size": 1, "rule_features": True, "held_mask": True, "sentence_model": True},
+        ),
+        (
+            "stems + rule cues, held clause masked, word pairs in sentences",
+            train_module.stemmed_words,
+            {
+                **masked,
+                "sentence_settings": pairs,
+            },
+        ),
+        (
+            "stems + rule cues, held clause masked, word pairs",
+            train_module.stemmed_words,
+            {**masked, **pairs, "sentence_settings": pairs},
         ),
         (
             "stems + rule cues, held clause masked, one component",

@@ -19,6 +19,7 @@ import spacy
 from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
+from thinc.api import NumpyOps
 
 from intake_bot.classifiers import requests
 from intake_bot.classifiers.requests import Classification, rule_cues
@@ -42,7 +43,8 @@ class BagOfWords:
     twice into its table) the first time the word is seen and kept, so that a message and
     each of its sentences are scored with a few sums, with no spaCy Doc built: twice as fast
     as textcat.predict, and spaCy's vocabulary, which keeps every word a Doc brings for the
-    life of the process, does not grow. The scores are textcat.predict's (the tests compare
+    life of the process, does not grow. Where the model reads word pairs (ngram_size 2), a
+    pair is looked up like a word. The scores are textcat.predict's (the tests compare
     them)."""
 
     # Past this many words kept (30 MB measured with the index), start again: a bot that runs
@@ -54,6 +56,8 @@ class BagOfWords:
         self.labels: tuple[str, ...] = tuple(textcat.labels)  # type: ignore[attr-defined]
         self._layer = textcat.model.get_ref("output_layer")  # type: ignore[attr-defined]
         self._bias = np.array(self._layer.get_param("b"), dtype="f")
+        ngrams = [node for node in textcat.model.walk() if node.name == "extract_ngrams"]  # type: ignore[attr-defined]
+        self._size = int(ngrams[0].attrs["ngram_size"])  # 2: word pairs are features too
         self._forget()
 
     def _forget(self) -> None:
@@ -64,6 +68,8 @@ class BagOfWords:
         """One row of probabilities per text (a list of words, none empty), in self.labels order."""
         if len(self._row) > self.WORD_LIMIT:
             self._forget()
+        if self._size > 1:
+            texts = [self._grams(text) for text in texts]
         words = [word for text in texts for word in text]
         new = [word for word in dict.fromkeys(words) if word not in self._row]
         if new:
@@ -74,8 +80,15 @@ class BagOfWords:
         probabilities: np.ndarray = 1 / (1 + np.exp(-logits))
         return probabilities
 
+    def _grams(self, words: list[str]) -> list[str]:
+        """The words, then each run of 2 to ngram_size words, joined by the unit separator
+        (U+001F), which no word holds: Python counts it as a space."""
+        # each shifted copy is shorter than the one before: zip stops at the last full run
+        runs = (zip(*(words[k:] for k in range(n)), strict=False) for n in range(2, self._size + 1))
+        return [*words, *(gram for run in runs for gram in map("\x1f".join, run))]
+
     def _learn(self, words: list[str]) -> None:
-        keys = np.array([get_string_id(word) for word in words], dtype=np.uint64)
+        keys = np.array([_key(word) for word in words], dtype=np.uint64)
         ones = np.ones(len(words), dtype="f"), np.ones(len(words), dtype="i")
         weights = self._layer.predict((keys, *ones)) - self._bias  # each word alone, minus the bias
         first = len(self._row)
@@ -85,6 +98,18 @@ class BagOfWords:
             self._weights = grown
         self._weights[first : first + len(words)] = weights
         self._row.update((word, first + n) for n, word in enumerate(words))
+
+
+_NGRAMS = NumpyOps()
+
+
+def _key(gram: str) -> int:
+    """The key the model's layer reads for a word, or for a run of words joined by U+001F
+    (which spaCy's extract_ngrams hashes from its words' keys)."""
+    if "\x1f" not in gram:
+        return int(get_string_id(gram))
+    keys = np.array([get_string_id(word) for word in gram.split("\x1f")], dtype=np.uint64)
+    return int(_NGRAMS.ngrams(len(keys), keys)[0])
 
 
 # Each model's bags of words, by component (None where a component is not a bag of words).

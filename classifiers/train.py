@@ -223,13 +223,16 @@ def load_rows(path: Path) -> list[dict[str, object]]:
 # reads sentences with the message component. Chosen by cross-author validation (README).
 SENTENCES = "sentences"
 SENTENCE_MODEL = True
+# The sentence component's model settings where they differ from the message component's.
+SENTENCE_SETTINGS: dict[str, object] = {}
 
 
-def _blank() -> Language:
+def _blank(settings: dict[str, object] | None = None) -> Language:
     fix_random_seed(SEED)
     nlp = spacy.blank("xx")
     nlp.meta["intake_bot"] = {"rule_features": RULE_FEATURES, "held_mask": HELD_MASK}
-    textcat = nlp.add_pipe("textcat_multilabel", config=CONFIG)
+    config = {**CONFIG, "model": {**CONFIG["model"], **(settings or {})}}  # type: ignore[dict-item]
+    textcat = nlp.add_pipe("textcat_multilabel", config=config)
     for label in LABELS:
         textcat.add_label(label)  # type: ignore[attr-defined]
     return nlp
@@ -298,7 +301,7 @@ def train(rows: list[dict[str, object]], output: Path, *, quiet: bool = False) -
     nlp = _blank()
     _fit(nlp, message_examples(nlp, read), quiet=quiet, what="messages")
     if SENTENCE_MODEL:
-        reader = _blank()
+        reader = _blank(SENTENCE_SETTINGS)
         _fit(reader, sentence_examples(nlp, read, reader.vocab), quiet=quiet, what="sentences")
         nlp.add_pipe("textcat_multilabel", name=SENTENCES, source=reader)
     output.mkdir(parents=True, exist_ok=True)
