@@ -118,6 +118,7 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
         r"l.historique|the\s+history)\b",
     ),
+    ("access", 0.8, r"\bd.o[ùu]\s+(tenez|sortez|prenez)[- ]vous\s+(mes|mon|ma|nos|notre)\b"),
     # "une copie des renseignements que vous détenez", "l'origine de mes coordonnées"
     (
         "access",
@@ -141,7 +142,15 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "access",
         0.85,
-        r"\bwhat.?s\s+on\s+file\s+(for|about|on)\s+me\b|\bwhat\s+is\s+on\s+file\s+(for|about|on)\s+me\b",
+        r"\bwhat(.?s|\s+is)\s+on\s+file\s+(for|about|on)\s+me\b",
+    ),
+    # "je veux mon dossier.", "I want my whole file": the file itself, nothing done to it
+    (
+        "access",
+        0.85,
+        r"\b(veux|voudrais|aimerais|want|would\s+like)\s+(avoir\s+|recevoir\s+|obtenir\s+|to\s+(get|have|see)\s+)?"
+        r"(mon|my)\s+(entire\s+|whole\s+|complete\s+)?(dossier|file|records)(\s+(complet|au\s+complet))?"
+        r"\s*([.!?]|$|svp|please|pls)",
     ),
     (
         "access",
@@ -324,6 +333,13 @@ _CUES: list[tuple[str, float, str]] = [
     ),
     ("deletion", 0.8, r"\b(erasure|deletion)\s+request\b"),
     ("deletion", 0.85, rf"\b(want|need)\s+(all\s+)?{_MY}\s+{_DATA}\s+(\w+\s+){{0,2}}gone\b"),
+    # "fermez mon compte et n'en gardez rien", "don't keep any copy"
+    (
+        "deletion",
+        0.85,
+        r"\b((n.en|ne)\s+(gardez|conservez)\s+(rien|aucune?\s+(copie|trace|donn[ée]e|information|renseignement))|"
+        r"(don.t|do\s+not)\s+keep\s+(anything|any\s+(copy|copies|record|records|trace))\b)",
+    ),
     # "je demande la suppression des données de conduite", "the erasure of all the data"; these
     # also name what a question is about ("votre délai pour la suppression des données?"),
     # so they stay under RULE_SURE and the model decides
@@ -363,6 +379,21 @@ _CUES: list[tuple[str, float, str]] = [
         r"d[ée]sinscription|d[ée]sabonnement)\b",
     ),
     ("opt-out", 0.9, r"\b(withdraw|revoke|retract)\w*\s+(my\s+)?consent\b"),
+    # the pronoun before the verb: "pouvez-vous m'enlever de votre liste", "me retirer des envois"
+    (
+        "opt-out",
+        0.9,
+        r"\bm(e\s+|.)(enlever|retirer|rayer|sortir|d[ée]sinscrire)\b[^.?!\n]{0,40}\b"
+        r"(liste|listes|infolettre|envois|sollicitations?|prospection)\b(?!\s+d.attente)",
+    ),
+    # "pu d'infolettre", "plus de pubs": also a complaint's words ("je ne reçois plus d'infolettre"),
+    # so under RULE_SURE and the model decides
+    (
+        "opt-out",
+        0.8,
+        r"\b(pu|plus)\s+(d.|de\s+)(infolettres?|pubs?|publicit[ée]s|promos?|promotions|sollicitations?|textos|"
+        r"sondages|circulaires)\b",
+    ),
     (
         "opt-out",
         0.9,

@@ -429,6 +429,18 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Pouvez-vous confirmer si vous détenez des renseignements à mon sujet?", ["access"]),
         ("Do you have any personal information about me?", ["access"]),
         ("I need to know what information is on my late father's file.", ["access"]),
+        # the pronoun before the verb, and a waiting list is no mailing list
+        ("Pourriez-vous me retirer de votre liste d'envoi?", ["opt-out"]),
+        ("Vous pouvez m'enlever de la liste des invités, merci.", ["opt-out"]),
+        ("Pouvez-vous me retirer de la liste d'attente? J'ai trouvé ailleurs.", []),
+        ("pu de pubs svp", ["opt-out"]),
+        ("Je veux mon dossier.", ["access"]),
+        ("I would like to see my whole file please", ["access"]),
+        ("I want my file closed.", []),
+        ("Fermez mon compte et n'en conservez aucune copie.", ["deletion"]),
+        ("Close it and don't keep any records.", ["deletion"]),
+        ("D'où tenez-vous mes coordonnées?", ["access"]),
+        ("what is on file about me", ["access"]),
     ],
 )
 def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> None:
