@@ -803,8 +803,9 @@ def test_the_model_does_not_grow_with_every_new_word(monkeypatch: pytest.MonkeyP
 
 def test_the_bag_of_words_scores_as_spacy_does() -> None:
     """BagOfWords sums each word's weights instead of asking spaCy: the same probabilities
-    as textcat.predict, for whole messages and sentences, odd words included ("agent" is one
-    of spaCy's symbols, whose id is not the hash of the word)."""
+    as textcat.predict, for whole messages and sentences (whose component reads word pairs
+    too), odd words included ("agent" is one of spaCy's symbols, whose id is not the hash of
+    the word)."""
     import numpy as np
     from spacy.tokens import Doc
 
@@ -823,9 +824,10 @@ def test_the_bag_of_words_scores_as_spacy_does() -> None:
     rows = load_rows(DATA / "train-10-en.jsonl")[:60] + load_rows(DATA / "train-10-fr.jsonl")[:60]
     texts = [(new_text(row), str(row.get("subject") or "")) for row in rows]
     texts += [("", ""), ("agent ORTH PERSON nsubj", "subj"), ("🙂 " * 50, "x" * 300)]
-    for component in ("textcat_multilabel", SENTENCES):  # the message and sentence components
+    for component, size in (("textcat_multilabel", 1), (SENTENCES, 2)):  # sentences: word pairs too
         textcat = nlp.get_pipe(component)
         bag = model.BagOfWords(nlp, component)
+        assert bag._size == size
         for text, subject in texts:
             rules = rule_cues(text, subject)
             words = [message_words(nlp, subject, text, rules), *(w for _, w in sentence_words(nlp, rules))]
