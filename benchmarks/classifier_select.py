@@ -213,18 +213,11 @@ def main() -> int:
             (f"stems + rule cues, {n} epochs", train_module.stemmed_words, {**cues, "epochs": n})
             for n in (3, 7, 10, 20)
         ),
+        ("stems + rule cues, held clause masked", train_module.stemmed_words, masked),  # no pairs
         (
-            "stems + rule cues, held clause masked",
+            "stems + rule cues, held clause masked, word pairs in sentences",  # shipped
             train_module.stemmed_words,
-            {"ngram_size": 1, "rule_features": True, "held_mask": True, "sentence_model": True},
-        ),
-        (
-            "stems + rule cues, held clause masked, word pairs in sentences",
-            train_module.stemmed_words,
-            {
-                **masked,
-                "sentence_settings": pairs,
-            },
+            {**masked, "sentence_settings": pairs},
         ),
         (
             "stems + rule cues, held clause masked, word pairs",
