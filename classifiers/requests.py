@@ -386,13 +386,14 @@ _CUES: list[tuple[str, float, str]] = [
         r"\bm(e\s+|.)(enlever|retirer|rayer|sortir|d[ée]sinscrire)\b[^.?!\n]{0,40}\b"
         r"(liste|listes|infolettre|envois|sollicitations?|prospection)\b(?!\s+d.attente)",
     ),
-    # "pu d'infolettre", "plus de pubs": also a complaint's words ("je ne reçois plus d'infolettre"),
-    # so under RULE_SURE and the model decides
+    # "pu d'infolettre", "merci, plus de pubs", "je veux plus de textos": at the start of a clause
+    # or after a wish, not "je ne reçois plus de promotions" (a complaint: "ne ... plus");
+    # under RULE_SURE, so in a longer message the model decides
     (
         "opt-out",
         0.8,
-        r"\b(pu|plus)\s+(d.|de\s+)(infolettres?|pubs?|publicit[ée]s|promos?|promotions|sollicitations?|textos|"
-        r"sondages|circulaires)\b",
+        r"(^|[,;:!?.]\s*|\b(ne\s+|n.)?(veux|voudrais|souhaite|d[ée]sire|aimerais)\s+)(pu|plus)\s+(d.|de\s+)"
+        r"(infolettres?|pubs?|publicit[ée]s|promos?|promotions|sollicitations?|textos|sondages|circulaires)\b",
     ),
     (
         "opt-out",
