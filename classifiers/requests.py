@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from re import _parser  # type: ignore[attr-defined]
 from typing import Any, NamedTuple
 
+import ahocorasick
+
 LABELS = ("access", "correction", "deletion", "opt-out")
 
 # Scores at or above this are labels; a message with none is left for a human.
@@ -640,6 +642,25 @@ def _cue(label: str, weight: float, pattern: str) -> _Cue:
 
 
 _CUE_TABLE = [_cue(*cue) for cue in _CUES]
+
+
+def _lead_finder(table: list[_Cue]) -> tuple[ahocorasick.Automaton, frozenset[int]]:
+    """One Aho-Corasick automaton over every cue's leads, each lead mapped to the cues (by
+    their place in *table*) it lets in, and the cues that have no leads and are always
+    scanned. One pass over the body then tells which cues may match: testing each lead with
+    `in` took a fifth of the classification time."""
+    cues_of: dict[str, set[int]] = {}
+    for index, cue in enumerate(table):
+        for lead in cue.leads or ():
+            cues_of.setdefault(lead, set()).add(index)
+    finder = ahocorasick.Automaton()
+    for lead, indexes in cues_of.items():
+        finder.add_word(lead, frozenset(indexes))
+    finder.make_automaton()
+    return finder, frozenset(index for index, cue in enumerate(table) if cue.leads is None)
+
+
+_LEAD_FINDER, _ALWAYS_SCANNED = _lead_finder(_CUE_TABLE)
 _WRONG_FINDER = _finder(_WRONG)
 
 
@@ -798,9 +819,11 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     fired: list[str] = []
     fired_at: list[int] = []
     wrong: bool | None = None  # whether _WRONG occurs: searched once, when a cue needs it
-    for name, label, weight, pattern, finder, leads, needs_wrong in _CUE_TABLE:
-        if leads is not None and not any(lead in body for lead in leads):
-            continue
+    maybe = set(_ALWAYS_SCANNED)  # the cues one of whose leads occurs in the body, and the others
+    for _, cues_led in _LEAD_FINDER.iter(body):
+        maybe |= cues_led
+    for index in sorted(maybe):  # in the table's order, as the model was trained
+        name, label, weight, pattern, finder, _, needs_wrong = _CUE_TABLE[index]
         if needs_wrong:
             if wrong is None:
                 wrong = next(_matches(_WRONG, _WRONG_FINDER, body), None) is not None

@@ -725,6 +725,32 @@ def test_cue_leads_are_what_every_match_starts_with() -> None:
     assert _leads_of(r"\b((personal\s+)?data)") is None
 
 
+def test_the_lead_finder_lets_in_the_cues_whose_leads_occur() -> None:
+    """One pass of the Aho-Corasick automaton picks the same cues as testing each cue's leads
+    with `in`, overlapping leads and leads inside other leads included."""
+    from intake_bot.classifiers import requests
+
+    bodies = [
+        "",
+        "stop",
+        "désabonnez-moi\nsupprimer mon compte et supprimez mes données",
+        "veuillez me retirer de votre liste d'envoi, merci; unsubscribe me and delete my account",
+        "je veux mon dossier. i would like to see my whole file please. ne me contactez plus",
+        "my address is wrong and my phone number is out of date; corriger mon nom",
+    ]
+    for body in bodies:
+        plain = {
+            index
+            for index, cue in enumerate(requests._CUE_TABLE)
+            if cue.leads is None or any(lead in body for lead in cue.leads)
+        }
+        found = set(requests._ALWAYS_SCANNED)
+        for _, led in requests._LEAD_FINDER.iter(body):
+            found |= led
+        assert found == plain
+    assert len(plain) > len(requests._ALWAYS_SCANNED) + 5  # the last bodies do let cues in
+
+
 def test_a_normalised_body_has_only_spaces_and_newlines() -> None:
     """Cue leads end a \\s with a space or a newline (requests._BODY_SPACES): any other white
     space left in a rule body would let a match through unseen."""
