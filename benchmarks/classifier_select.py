@@ -1,7 +1,7 @@
 """Choose the rights model's input features without touching the held-out or external sets.
 
     python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--epochs N] [--errors FILE]
-                                           [--grid] [--extra DIR]
+                                           [--grid] [--extra DIR] [--shard K/N]
 
 Cross-author validation: each training file was written in a separate pass, by a
 separate author, in different situations. For each file in turn, a variant is
@@ -12,6 +12,10 @@ set measures, without looking at it. Prints one line per variant.
 
 --extra DIR adds DIR's train*.jsonl to every fold's training data without holding
 them out, so a new writing pass can be judged on the same files as before.
+
+--shard K/N holds out only every N-th file, from the K-th (1 <= K <= N): run N processes
+with 1/N ... N/N to use N cores, then take the mean of the per-file figures of all N
+lines (each line's own mean is over its files only).
 """
 
 from __future__ import annotations
@@ -34,6 +38,12 @@ from intake_bot.classifiers import LABELS, classify_request  # noqa: E402
 DATA = ROOT / "classifiers" / "data"
 EXTRA: list[dict[str, object]] = []  # rows added to every fold's training data (--extra)
 ERRORS: list[str] = []  # where --errors writes each fold's wrong answers (JSON lines)
+SHARD = [1, 1]  # --shard K/N: this process holds out the files K, K + N, K + 2N, ...
+
+
+def held_files() -> list[Path]:
+    files = sorted(DATA.glob("train*.jsonl"))
+    return files[SHARD[0] - 1 :: SHARD[1]]
 
 
 def macro_f1(rows: list[dict[str, object]], predict: Callable[[str, str], set[str]]) -> float:
@@ -61,7 +71,7 @@ original_reading = model_module.model_reading
 
 
 def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> None:
-    files = sorted(DATA.glob("train*.jsonl"))
+    files, held_out = sorted(DATA.glob("train*.jsonl")), held_files()
     original_words, original_config = train_module.words_of, dict(train_module.CONFIG["model"])
     original_rule_features = train_module.RULE_FEATURES
     train_module.words_of = words
@@ -79,7 +89,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.CONFIG["model"].update(config)  # type: ignore[attr-defined]
     scores, alone = [], []
     try:
-        for held in files:
+        for held in held_out:
             rows = [r for f in files if f != held for r in train_module.load_rows(f)] + EXTRA
             with tempfile.TemporaryDirectory() as folder:
                 nlp = train_module.train(rows, Path(folder), quiet=True)
@@ -98,7 +108,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS = original_sentences
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
-    per_file = " ".join(f"{f.stem}={s:.3f}" for f, s in zip(files, scores, strict=True))
+    per_file = " ".join(f"{f.stem}={s:.4f}" for f, s in zip(held_out, scores, strict=True))
     summary = f"mean {statistics.mean(scores):.4f} (model alone {statistics.mean(alone):.4f})"
     print(f"{name:26s} {summary}   {per_file}", flush=True)
 
@@ -158,7 +168,7 @@ def grid() -> None:
     files = sorted(DATA.glob("train*.jsonl"))
     combos = [(m, a) for m in (0.4, 0.45, 0.5, 0.55) for a in (0.85, 0.9, 0.95, 1.01)]
     results: dict[tuple[float, float], list[float]] = {combo: [] for combo in combos}
-    for held in files:
+    for held in held_files():
         rows = [r for f in files if f != held for r in train_module.load_rows(f)] + EXTRA
         with tempfile.TemporaryDirectory() as folder:
             nlp = train_module.train(rows, Path(folder), quiet=True)
@@ -187,7 +197,12 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=train_module.EPOCHS, help="training epochs")
     parser.add_argument("--extra", type=Path, help="a folder whose train*.jsonl every fold also trains on")
     parser.add_argument("--errors", type=Path, help="append each fold's wrong answers to this JSON file")
+    parser.add_argument("--shard", default="1/1", help="K/N: hold out only every N-th file, from the K-th")
     args = parser.parse_args()
+    k, _, n = args.shard.partition("/")
+    if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
+        parser.error(f"--shard takes K/N with 1 <= K <= N, not {args.shard!r}")
+    SHARD[:] = [int(k), int(n)]
     train_module.SEED, train_module.EPOCHS = args.seed, args.epochs
     if args.errors:
         ERRORS.append(str(args.errors))
