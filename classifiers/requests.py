@@ -427,9 +427,9 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.9,
-        r"\b(enlever|enlevez|retirer|retirez|rayer|rayez|sortir|sortez|supprimer|"
-        r"supprimez|effacer|effacez)[- ]?(moi|mon\s+(adresse|courriel|nom|num[ée]ro|cellulaire|"
-        r"t[ée]l[ée]phone)|nos\s+noms)\b[^.?!\n]{0,40}\b(liste|listes|infolettre|envois|"
+        r"\b(enlever|enlevez|enl[èe]ve|retirer|retirez|retire|rayer|rayez|raye|sortir|sortez|sors|"
+        r"supprimer|supprimez|supprime|effacer|effacez|efface)[- ]?"
+        r"(moi|mon\s+(adresse|courriel|nom|num[ée]ro|cellulaire|t[ée]l[ée]phone)|nos\s+noms)\b[^.?!\n]{0,40}\b(liste|listes|infolettre|envois|"
         r"sollicitations?|prospection)\b",
     ),
     (
@@ -678,6 +678,9 @@ _SUPPOSED = re.compile(
     r"\b(if|si|au\s+cas\s+o[ùu])\s+(i|je|j')\s*(\w+\s+){0,2}?(ask|asked|request|requested|want|wanted|"
     r"were\s+to|decide|decided|choose|chose|demande|demandais|voulais|veux|d[ée]cide|d[ée]cidais|"
     r"voudrais|faisais|fais|souhaite|souhaitais)\b[^.;!?]{0,40}$"
+    # or the cue itself is what is supposed: "if I unsubscribe, will I lose my points?",
+    # "si je me désabonne, est-ce que..."
+    r"|\b(if|si)\s+(i|je|j')\s*(me\s+|m')?$"
 )
 # A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b")
@@ -714,6 +717,8 @@ _RETRACTION = re.compile(
     r"(message|courriel|mail|demande)|"
     r"(il|elle|ce\s+(message|courriel))\s+(était|est)\s+destin[ée]e?\s+[àa]\s+(une?\s+)?autre|"
     r"finalement[^.!?\n]{0,30}(gardez|conservez|ne\s+(supprimez|effacez|fermez|touchez|faites))|"
+    # "Ne faites rien, s'il vous plaît" opening its clause, not "si vous ne faites rien"
+     + _CLAUSE_OPENS + r"ne\s+faites\s+rien(?=\s*([.,;:!)\n]|$|s.il\s+vous|svp|merci))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
 )
 # A retraction that keeps something ("keep my account", "finalement, gardez-le") takes back

@@ -79,6 +79,10 @@ def test_saying_what_one_is_not_asking_asks_for_nothing() -> None:
         ("Si vous pouviez supprimer mes données, ce serait apprécié.", ["deletion"]),
         # the supposition ends with its clause
         ("If I decide to stay I'll tell you, but for now unsubscribe me.", ["opt-out"]),
+        # the request itself supposed, to ask what would follow
+        ("If I unsubscribe from your emails, will I lose my points?", []),
+        ("Si je me désabonne de l'infolettre, est-ce que je perds mes rabais?", []),
+        ("Unsubscribe me. If I unsubscribe, do I keep my points?", ["opt-out"]),
     ],
 )
 def test_a_supposed_request_is_not_one(text: str, labels: list[str]) -> None:
@@ -91,6 +95,10 @@ def test_a_supposed_request_is_not_one(text: str, labels: list[str]) -> None:
 def test_retraction_asks_for_nothing() -> None:
     assert classify_request("Never mind, keep it.").labels == []
     assert classify_request("Laissez tomber, finalement gardez mon compte.").labels == []
+    retracted = rule_cues("Je vous ai écrit pour supprimer mon compte. Ne faites rien, s'il vous plaît.")
+    assert retracted.retracted and retracted.labels == []
+    # a threat is no retraction
+    assert rule_cues("Supprimez mon compte. Si vous ne faites rien, je porte plainte.").labels == ["deletion"]
 
 
 def test_what_follows_a_retraction_is_read_anew() -> None:
@@ -433,6 +441,7 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Pourriez-vous me retirer de votre liste d'envoi?", ["opt-out"]),
         ("Vous pouvez m'enlever de la liste des invités, merci.", ["opt-out"]),
         ("Pouvez-vous me retirer de la liste d'attente? J'ai trouvé ailleurs.", []),
+        ("efface moi de ta liste d'envoi stp", ["opt-out"]),
         ("pu de pubs svp", ["opt-out"]),
         ("Merci pour tout, plus d'infolettres svp.", ["opt-out"]),
         ("Je ne veux plus d'infolettre.", ["opt-out"]),
