@@ -291,6 +291,22 @@ def test_sentences_are_the_new_texts_and_carry_their_own_cues() -> None:
     assert sentence_spans(rule_cues("Please delete my account.", "Three words here")) == []
 
 
+def test_the_model_reads_a_long_letter_to_its_last_paragraph() -> None:
+    """A formal letter that tells its story first asks in its last paragraph, past the 2,000
+    characters the model once read: its words and its sentences reach the model."""
+    from intake_bot.classifiers.model import load_model
+    from intake_bot.classifiers.train import message_words, sentence_words
+
+    story = "En mars dernier, j'ai reçu une facture pour des services que je n'ai jamais demandés. " * 40
+    letter = f"Madame, Monsieur,\n\n{story}\n\nJe vous prie donc d'effacer toutes mes données."
+    assert len(letter) > 3500
+    nlp = load_model()
+    assert nlp is not None
+    assert "effacer" in message_words(nlp, "Lettre", letter)
+    sentences = [sentence for sentence, _ in sentence_words(nlp, rule_cues(letter, "Lettre"))]
+    assert sentences[-1] == "je vous prie donc d'effacer toutes mes données."
+
+
 def test_a_sure_rule_decides_only_in_a_short_message() -> None:
     """In a longer message the model weighs "désabonnée" in its context ("by mistake, put me
     back"); in a one-liner, where it has little to go on, the rule decides."""
