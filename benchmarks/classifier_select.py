@@ -78,7 +78,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     train_module.RULE_FEATURES = bool(config.pop("rule_features", False))
     original_epochs, original_mask = train_module.EPOCHS, train_module.HELD_MASK
     train_module.EPOCHS = int(config.pop("epochs", original_epochs))  # type: ignore[call-overload]
-    train_module.HELD_MASK = bool(config.pop("held_mask", False))
+    train_module.HELD_MASK = config.pop("held_mask", False)  # type: ignore[assignment]
     original_sentences = train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS
     train_module.SENTENCE_MODEL = bool(config.pop("sentence_model", False))
     train_module.SENTENCE_SETTINGS = dict(config.pop("sentence_settings", {}))  # type: ignore[call-overload]
@@ -230,9 +230,14 @@ def main() -> int:
         ),
         ("stems + rule cues, held clause masked", train_module.stemmed_words, masked),  # no pairs
         (
-            "stems + rule cues, held clause masked, word pairs in sentences",  # shipped
+            "stems + rule cues, held clause masked, word pairs in sentences",  # shipped to 2026-12-06 noon
             train_module.stemmed_words,
             {**masked, "sentence_settings": pairs},
+        ),
+        (
+            "stems + rule cues, held clause dropped, word pairs in sentences",  # shipped
+            train_module.stemmed_words,
+            {**masked, "held_mask": "drop", "sentence_settings": pairs},
         ),
         (
             "stems + rule cues, held clause masked, word pairs",

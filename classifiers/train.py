@@ -63,15 +63,18 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 MODEL_CHARS = 6000
 
 
-def message_text(subject: str, text: str, *, held_mask: bool = False) -> str:
+def message_text(subject: str, text: str, *, held_mask: bool | str = False) -> str:
     """What the model reads: the subject, then the new text, lower-cased, cut to MODEL_CHARS
-    characters; with *held_mask*, the clause that says which data is one word (see _HELD)."""
+    characters; with *held_mask*, the clause that says which data masked (see masked)."""
     return masked(f"{subject}\n{text}".strip().lower()[:MODEL_CHARS], held_mask)
 
 
-def masked(text: str, held_mask: bool) -> str:
-    """*text* with the clause that says which data as one word, if *held_mask* (see _HELD)."""
-    return _HELD.sub(" heldclause ", text) if held_mask else text
+def masked(text: str, held_mask: bool | str) -> str:
+    """*text* with the clause that says which data (see _HELD) as one placeholder word if
+    *held_mask* is true, left out if it is "drop"."""
+    if not held_mask:
+        return text
+    return _HELD.sub(" " if held_mask == "drop" else " heldclause ", text)
 
 
 # "les données que vous détenez sur moi", "the information that you hold about me": a clause
@@ -95,10 +98,12 @@ _HELD = re.compile(
     rf"(that(?<!\wthat)|which(?<!\wwhich))\s+you{_YOU_HOLD}|"
     rf"you(?<!\wyou)(?<!do you)(?<!did you)(?<!what you){_YOU_HOLD}",
 )
-# Whether the model reads that clause masked. Recorded in the model's meta.json, like
-# RULE_FEATURES. Cross-author validation finds it neutral (README); it is kept because
-# without it a plain deletion request that says "que vous détenez sur moi" gets access too.
-HELD_MASK = True
+# How the model reads that clause: left out ("drop"), or as one placeholder word (True, the
+# models of 2026-12-03 to 2026-12-06, midday). Recorded in the model's meta.json, like
+# RULE_FEATURES. The placeholder learnt the clause's lean to access as a weight of its own
+# (0.9 of a logit, again in its stem), so "je voudrais supprimer mon compte et toutes les
+# données personnelles que vous détenez sur moi" still got access at 0.75; left out, 0.35.
+HELD_MASK: bool | str = "drop"
 
 
 def plain_words(text: str) -> list[str]:
@@ -148,15 +153,15 @@ def rule_features(rules: Classification, span: tuple[int, int] | None = None) ->
     return ["|", *(f"<{name}>" for name in fired), *(f"<{label}>" for label in sorted(labels))]
 
 
-_TRAINED_WITH: weakref.WeakKeyDictionary[Language, tuple[bool, bool]] = weakref.WeakKeyDictionary()
+_TRAINED_WITH: weakref.WeakKeyDictionary[Language, tuple[bool, bool | str]] = weakref.WeakKeyDictionary()
 
 
-def _trained_with(nlp: Language) -> tuple[bool, bool]:
-    """Whether *nlp* was trained with the rule features, and with the held clause masked
+def _trained_with(nlp: Language) -> tuple[bool, bool | str]:
+    """Whether *nlp* was trained with the rule features, and how it reads the held clause
     (spaCy rebuilds `meta` on every read, so it is read once)."""
     if nlp not in _TRAINED_WITH:
         meta = nlp.meta.get("intake_bot", {})
-        _TRAINED_WITH[nlp] = bool(meta.get("rule_features")), bool(meta.get("held_mask"))
+        _TRAINED_WITH[nlp] = bool(meta.get("rule_features")), meta.get("held_mask") or False
     return _TRAINED_WITH[nlp]
 
 

@@ -825,14 +825,36 @@ def test_no_evaluation_text_is_in_the_training_data() -> None:
 )
 def test_the_model_reads_what_data_not_which_right(text: str, masked: bool) -> None:
     """'The data you hold on me' says which data, in a deletion as much as in an access
-    request; the model reads one placeholder for it (train.HELD_MASK), a question stays."""
+    request; the model leaves it out (train.HELD_MASK), or older models read one placeholder
+    for it; a question stays."""
     from intake_bot.classifiers import train
     from intake_bot.classifiers.model import load_model
 
     assert ("heldclause" in train.message_text("", text, held_mask=True)) == masked
     assert "heldclause" not in train.message_text("", text)
+    dropped = train.message_text("", text, held_mask="drop")
+    assert "heldclause" not in dropped
+    assert (len(dropped.split()) < len(text.split())) == masked
     nlp = load_model()
-    assert nlp is not None and nlp.meta["intake_bot"]["held_mask"]  # the shipped model reads it so
+    assert nlp is not None and nlp.meta["intake_bot"]["held_mask"] == "drop"  # the shipped model reads it so
+
+
+def test_the_data_you_hold_does_not_ask_for_a_copy() -> None:
+    """The demo's deletion request, said bare: the clause that says which data no longer
+    draws access beside a deletion or a correction."""
+    for text, labels in [
+        (
+            "je voudrais supprimer mon compte et toutes les données personnelles que vous détenez sur moi",
+            ["deletion"],
+        ),
+        ("Please delete all the personal information that you hold about me.", ["deletion"]),
+        (
+            "Merci de corriger les renseignements que vous détenez sur moi: mon adresse a changé.",
+            ["correction"],
+        ),
+        ("Veuillez m'envoyer une copie de toutes les données que vous détenez sur moi.", ["access"]),
+    ]:
+        assert classify_request(text).labels == labels, text
 
 
 def test_the_model_does_not_grow_with_every_new_word(monkeypatch: pytest.MonkeyPatch) -> None:
