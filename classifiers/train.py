@@ -65,7 +65,7 @@ MODEL_CHARS = 6000
 
 def message_text(subject: str, text: str, *, held_mask: bool | str = False) -> str:
     """What the model reads: the subject, then the new text, lower-cased, cut to MODEL_CHARS
-    characters; with *held_mask*, the clause that says which data masked (see masked)."""
+    characters; with *held_mask*, the clause that says which data is masked (see masked)."""
     return masked(f"{subject}\n{text}".strip().lower()[:MODEL_CHARS], held_mask)
 
 
