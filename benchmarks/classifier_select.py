@@ -38,6 +38,7 @@ from intake_bot.classifiers import LABELS, classify_request  # noqa: E402
 DATA = ROOT / "classifiers" / "data"
 EXTRA: list[dict[str, object]] = []  # rows added to every fold's training data (--extra)
 ERRORS: list[str] = []  # where --errors writes each fold's wrong answers (JSON lines)
+READINGS: list[str] = []  # where --readings writes every held message's raw scores (JSON lines)
 SHARD = [1, 1]  # --shard K/N: this process holds out the files K, K + N, K + 2N, ...
 
 
@@ -100,6 +101,8 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
                 alone.append(macro_f1(rows, model_alone))
                 if ERRORS:
                     write_errors(Path(ERRORS[0]), held, rows)
+                if READINGS:
+                    write_readings(Path(READINGS[0]), held, rows, nlp)
     finally:
         model_module.model_reading = original_reading  # type: ignore[assignment]
         train_module.words_of = original_words
@@ -133,6 +136,44 @@ def write_errors(path: Path, held: Path, rows: list[dict[str, object]]) -> None:
                     "text": text,
                 }
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def write_readings(path: Path, held: Path, rows: list[dict[str, object]], nlp: object) -> None:
+    """Append, for every message of the held file, what classify_request decides from: the
+    rules' scores, the model's score for the whole message and for each sentence, and the
+    labels given; so that the sentence settings can be studied without training again
+    (sentence_study.py)."""
+    import json
+
+    from intake_bot.classifiers.requests import rule_cues
+
+    with path.open("a", encoding="utf-8") as out:
+        for row in rows:
+            text, subject = train_module.new_text(row), str(row.get("subject") or "")
+            rules = rule_cues(text, subject)
+            sentences = train_module.sentence_words(nlp, rules)  # type: ignore[arg-type]
+            names = nlp.pipe_names  # type: ignore[attr-defined]
+            reader = train_module.SENTENCES if train_module.SENTENCES in names else "textcat_multilabel"
+            message = [train_module.message_words(nlp, subject, text, rules)]  # type: ignore[arg-type]
+            labels, whole = model_module._probabilities(nlp, message)  # type: ignore[arg-type]
+            parts = (
+                model_module._probabilities(nlp, [w for _, w in sentences], reader)[1]  # type: ignore[arg-type]
+                if sentences
+                else []
+            )
+            record = {
+                "file": held.stem,
+                "expected": sorted(row["labels"]),  # type: ignore[call-overload]
+                "got": sorted(classify_request(text, subject).labels),
+                "words": len(text.split()),
+                "retracted": rules.retracted,
+                "withdrawn": sorted(rules.withdrawn),
+                "rules": {k: round(v, 4) for k, v in rules.scores.items()},
+                "labels": list(labels),
+                "whole": [round(float(v), 5) for v in whole[0]],
+                "sentences": [[round(float(v), 5) for v in part] for part in parts],
+            }
+            out.write(json.dumps(record) + "\n")
 
 
 TOK2VEC = {
@@ -197,6 +238,9 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=train_module.EPOCHS, help="training epochs")
     parser.add_argument("--extra", type=Path, help="a folder whose train*.jsonl every fold also trains on")
     parser.add_argument("--errors", type=Path, help="append each fold's wrong answers to this JSON file")
+    parser.add_argument(
+        "--readings", type=Path, help="append every held message's raw scores to this JSON file"
+    )
     parser.add_argument("--shard", default="1/1", help="K/N: hold out only every N-th file, from the K-th")
     args = parser.parse_args()
     k, _, n = args.shard.partition("/")
@@ -206,6 +250,8 @@ def main() -> int:
     train_module.SEED, train_module.EPOCHS = args.seed, args.epochs
     if args.errors:
         ERRORS.append(str(args.errors))
+    if args.readings:
+        READINGS.append(str(args.readings))
     if args.extra:
         EXTRA.extend(train_module.load_rows(args.extra))
     if args.grid:
