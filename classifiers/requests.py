@@ -42,10 +42,16 @@ _OFF_A_LIST = (
     r"(?![^.?!\n]{0,60}\b(lists?|listes?|mailings?|campaigns?|envois|infolettres?|newsletters?|"
     r"sollicitations?|solicitations?|prospection)\b)"
 )
+# An e-mail the sender sent is a message, not their address: "please delete the email I sent
+# at 10:14", "supprimez mon courriel précédent" ask nothing of their data.
+_SENT = (
+    r"(?!\s+((that|which)\s+)?(i|we)\s+(just\s+)?sent|\s+pr[ée]c[ée]dent|\s+que\s+je\s+vous\s+ai|"
+    r"\s+envoy[ée]|\s+d.hier|\s+de\s+ce\s+matin)"
+)
 _FIELDS = (
-    r"(address|adress|e-?mail|phone|telephone|number|name|surname|birth|date of birth|"
+    rf"(address|adress|e-?mail{_SENT}|phone|telephone|number|name|surname|birth|date of birth|"
     r"spelling|postal code|zip|title|record|details|information|data|infos?(?!lettre)|"
-    r"adresse|courriel|t[ée]l[ée]phone|num[ée]ro|nom|pr[ée]nom|naissance|code postal|"
+    rf"adresse|courriel{_SENT}|t[ée]l[ée]phone|num[ée]ro|nom|pr[ée]nom|naissance|code postal|"
     r"coordonn[ée]es|renseignements?|donn[ée]es|informations?|orthographe|cellulaire|cell)"
 )
 
@@ -297,7 +303,7 @@ _CUES: list[tuple[str, float, str]] = [
         "deletion",
         0.9,
         rf"\b(supprimer|supprimez|effacer|effacez|d[ée]truire|d[ée]truisez|anonymiser|"
-        rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez)\b"
+        rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez|[ôo]ter|[ôo]tez)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
         rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs)){_OFF_A_LIST}",
     ),
@@ -422,7 +428,7 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(off|from)\s+"
         r"(your|the|this|all|any)?\s*"
         r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|texts?|"
-        r"texting|phone|promo|promotional|advertising)?\s*(lists?|mailings?|campaigns?)\b",
+        r"texting|phone|promo|promotional|advertising)?\s*(lists?|mailings?|campaigns?|newsletters?)\b",
     ),
     (
         "opt-out",
@@ -459,6 +465,13 @@ _CUES: list[tuple[str, float, str]] = [
         r"publicit\w*|sollicitation|d[ée]marchage)",
     ),
     ("opt-out", 0.85, r"^\s*(stop|arr[êe]t|arr[êe]tez|unsubscribe|d[ée]sabonner)\s*[.!]*\s*$"),
+    # "remove me", "retirez-moi svp" alone on a line: off the list
+    (
+        "opt-out",
+        0.85,
+        r"^\s*((please|pls|plz|svp|s.v.p.)\s+)?(remove|take|retirez|retire|enlevez|enl[èe]ve|sortez|rayez)"
+        r"[- ]+(me|moi)(\s+off)?(\s*,?\s*(please|pls|plz|svp|s.v.p.|merci|thanks?))?\s*[.!]*\s*$",
+    ),
     (
         "opt-out",
         0.8,
@@ -666,11 +679,17 @@ _WRONG_FINDER = _finder(_WRONG)
 
 # A negation shortly before a cue in the same clause cancels it.
 _NEGATION = re.compile(
-    r"(\b(don.t|do\s+not|does\s+not|doesn.t|didn.t|not|never|nor|ni|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
+    r"(\b(don.t|do\s+not|does\s+not|doesn.t|didn.t|(?<!-)not(?!-)|never|nor|ni|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
     r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
     r"plut[ôo]t\s+que|ne\s+(pas|jamais)|(veux|voulais|voudrais)\s+pas|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+(\w+\s+){1,2}pas\b|"
-    r"\bn['’]\w+\s+pas\b|\bne\s+pas\b)[^.;!?]{0,25}$",
+    r"\bn['’]\w+\s+pas\b|\bne\s+pas\b|"
+    # thanks for what is done: "merci de m'avoir désabonné", "thanks for having removed me"
+    r"\b(merci|thanks?|thank\s+you)\s+(de\s+m.|d.|pour\s+m.|pour\s+|for\s+)(avoir|having)\b)[^.;!?]{0,25}$",
 )
+# A cue that is itself a prohibition ("do not sell my data", "ne partagez pas mes
+# renseignements") is not cancelled by another one before it: "ne vendez pas et ne partagez
+# pas mes informations" forbids both.
+_PROHIBITS = re.compile(r"(do\s+not|don.t|ne\s|n['’])")
 # A request the sender only supposes, to ask what would follow: "If I wanted to delete my
 # account, would I lose my points?", "Si je vous demande de corriger mon dossier, quel est
 # le délai?". Not "if I could get a copy" nor "si vous pouviez", which ask politely.
@@ -838,7 +857,10 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
             supposed = _SUPPOSED.search(before)
-            if supposed or _NEGATION.search(before) or _is_french_negated(before, body[match.start() :]):
+            negated = not _PROHIBITS.match(match.group(0)) and (
+                _NEGATION.search(before) or _is_french_negated(before, body[match.start() :])
+            )
+            if supposed or negated:
                 said = "supposed" if supposed else "negated"
                 cues[label].append(f"{said}: {match.group(0)[:60]}")
                 fired.append(f"negated {name}")

@@ -469,6 +469,29 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Close it and don't keep any records.", ["deletion"]),
         ("D'où tenez-vous mes coordonnées?", ["access"]),
         ("what is on file about me", ["access"]),
+        # an e-mail the sender sent is a message, not their address
+        ("Sorry, please delete the email I sent at 10:14, wrong attachment.", []),
+        ("Merci de supprimer mon courriel précédent, il contenait une erreur.", []),
+        ("Please correct the e-mail that I sent yesterday: the date was wrong.", []),
+        ("Please delete my email from your database.", ["deletion"]),
+        ("Supprimez mon courriel de vos dossiers.", ["deletion"]),
+        # thanks for what is done asks nothing; "merci de" before a verb still asks
+        ("Merci de m'avoir désabonné. Bonne journée", []),
+        ("Thanks for having unsubscribed me so quickly.", []),
+        ("Merci de me désabonner.", ["opt-out"]),
+        ("Merci de supprimer mon compte.", ["deletion"]),
+        # "remove me" alone on its line; another list is not asked of
+        ("remove me", ["opt-out"]),
+        ("Retirez-moi svp.", ["opt-out"]),
+        ("please take me off", ["opt-out"]),
+        ("Can you remove me as the contact on my son's account?", []),
+        ("Ôtez mes coordonnées de vos dossiers.", ["deletion"]),
+        # a prohibition after another still forbids; a "do-not-call list" negates nothing
+        ("Ne vendez pas et ne partagez pas mes informations personnelles avec des tiers.", ["opt-out"]),
+        ("Don't call me again and do not sell my information.", ["opt-out"]),
+        ("Put me on your internal do-not-call list and delete my number.", ["deletion"]),
+        ("Please take me off the newsletter.", ["opt-out"]),
+        ("Cancel that, I'm keeping my account, but do remove me from your newsletter.", ["opt-out"]),
     ],
 )
 def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> None:
