@@ -28,6 +28,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from spacy.language import Language
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -138,7 +140,7 @@ def write_errors(path: Path, held: Path, rows: list[dict[str, object]]) -> None:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
 
 
-def write_readings(path: Path, held: Path, rows: list[dict[str, object]], nlp: object) -> None:
+def write_readings(path: Path, held: Path, rows: list[dict[str, object]], nlp: Language) -> None:
     """Append, for every message of the held file, what classify_request decides from: the
     rules' scores, the model's score for the whole message and for each sentence, and the
     labels given; so that the sentence settings can be studied without training again
@@ -151,16 +153,7 @@ def write_readings(path: Path, held: Path, rows: list[dict[str, object]], nlp: o
         for row in rows:
             text, subject = train_module.new_text(row), str(row.get("subject") or "")
             rules = rule_cues(text, subject)
-            sentences = train_module.sentence_words(nlp, rules)  # type: ignore[arg-type]
-            names = nlp.pipe_names  # type: ignore[attr-defined]
-            reader = train_module.SENTENCES if train_module.SENTENCES in names else "textcat_multilabel"
-            message = [train_module.message_words(nlp, subject, text, rules)]  # type: ignore[arg-type]
-            labels, whole = model_module._probabilities(nlp, message)  # type: ignore[arg-type]
-            parts = (
-                model_module._probabilities(nlp, [w for _, w in sentences], reader)[1]  # type: ignore[arg-type]
-                if sentences
-                else []
-            )
+            raw = model_module.model_rows(nlp, text, subject, rules)
             record = {
                 "file": held.stem,
                 "expected": sorted(row["labels"]),  # type: ignore[call-overload]
@@ -169,9 +162,9 @@ def write_readings(path: Path, held: Path, rows: list[dict[str, object]], nlp: o
                 "retracted": rules.retracted,
                 "withdrawn": sorted(rules.withdrawn),
                 "rules": {k: round(v, 4) for k, v in rules.scores.items()},
-                "labels": list(labels),
-                "whole": [round(float(v), 5) for v in whole[0]],
-                "sentences": [[round(float(v), 5) for v in part] for part in parts],
+                "labels": list(raw.labels),
+                "whole": [round(float(v), 5) for v in raw.whole],
+                "sentences": [[round(float(v), 5) for v in row] for row in raw.rows],
             }
             out.write(json.dumps(record) + "\n")
 

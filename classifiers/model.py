@@ -142,19 +142,33 @@ def model_reading(
     if nlp is None:
         return None
     rules = rules if rules is not None else rule_cues(text, subject)
+    raw = model_rows(nlp, text, subject, rules)
+    scores = {label: float(score) for label, score in zip(raw.labels, raw.whole, strict=True)}
+    deciding: dict[str, str] = {}
+    for sentence, row in zip(raw.sentences, raw.rows, strict=True):
+        for label, score in zip(raw.labels, row, strict=True):
+            alone = sentence_score(float(score), len(raw.sentences))
+            if alone > scores[label]:
+                scores[label], deciding[label] = alone, sentence
+    return Reading(scores, deciding)
+
+
+class Rows(NamedTuple):
+    labels: tuple[str, ...]
+    whole: np.ndarray  # the whole message's probability for each label
+    sentences: list[str]  # the sentences read alone (none in a message of one)
+    rows: np.ndarray  # one row of probabilities per sentence, undiscounted
+
+
+def model_rows(nlp: Language, text: str, subject: str, rules: Classification) -> Rows:
+    """The model's raw probabilities for the whole message and for each sentence, before a
+    sentence's is discounted (model_reading; benchmarks/classifier_select.py stores them)."""
     sentences = sentence_words(nlp, rules)
     reader = SENTENCES if SENTENCES in nlp.pipe_names else "textcat_multilabel"
     with _lock:  # the word tables are shared by every thread
         labels, whole = _probabilities(nlp, [message_words(nlp, subject, text, rules)])
         rows = _probabilities(nlp, [words for _, words in sentences], reader)[1] if sentences else whole[:0]
-    scores = {label: float(score) for label, score in zip(labels, whole[0], strict=True)}
-    deciding: dict[str, str] = {}
-    for (sentence, _), row in zip(sentences, rows, strict=True):
-        for label, score in zip(labels, row, strict=True):
-            alone = sentence_score(float(score), len(sentences))
-            if alone > scores[label]:
-                scores[label], deciding[label] = alone, sentence
-    return Reading(scores, deciding)
+    return Rows(labels, whole[0], [sentence for sentence, _ in sentences], rows)
 
 
 _BAG = "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)"
