@@ -469,8 +469,9 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.85,
-        r"^\s*((please|pls|plz|svp|s.v.p.)\s+)?(remove|take|retirez|retire|enlevez|enl[èe]ve|sortez|rayez)"
-        r"[- ]+(me|moi)(\s+off)?(\s*,?\s*(please|pls|plz|svp|s.v.p.|merci|thanks?))?\s*[.!]*\s*$",
+        r"^\s*((please|pls|plz|svp|s.v.p.)\s+)?(remove\s+me|take\s+me\s+off|"
+        r"(retirez|retire|enlevez|enl[èe]ve|sortez|rayez)[- ]+moi)"
+        r"(\s*,?\s*(please|pls|plz|svp|s.v.p.|merci|thanks?))?\s*[.!]*\s*$",
     ),
     (
         "opt-out",

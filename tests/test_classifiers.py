@@ -484,6 +484,7 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("remove me", ["opt-out"]),
         ("Retirez-moi svp.", ["opt-out"]),
         ("please take me off", ["opt-out"]),
+        ("Take me", []),
         ("Can you remove me as the contact on my son's account?", []),
         ("Ôtez mes coordonnées de vos dossiers.", ["deletion"]),
         # a prohibition after another still forbids; a "do-not-call list" negates nothing
