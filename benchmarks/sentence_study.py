@@ -5,19 +5,19 @@
 
 classifier_select's --readings stores, for every message of every held-out file, what
 classify_request decides from: the rules' scores, the model's score for the whole message
-and for each sentence. This script decides again from those, as classify_request does, for
-each pair of settings (what one of two sentences must score alone, model.SENTENCE_FIRST; what
-each further sentence adds, model.SENTENCE_STEP), and prints the mean macro-F1 over files, by
-language and by half of the files (odd and even places), with the files up and down against
-the settings the readings were taken with (--base, by default the code's own). It first
-checks that, at those settings, it decides exactly as classify_request did.
+and for each sentence. This script decides again from those, with classify_request's own
+rule (requests.given) and model.sentence_score, for each pair of settings (what one of two
+sentences must score alone, model.SENTENCE_FIRST; what each further sentence adds,
+model.SENTENCE_STEP), and prints the mean macro-F1 over files, by language and by half of
+the files (odd and even places), with the files up and down against the settings the
+readings were taken with (--base, by default the code's own). It first checks that, at
+those settings, it decides exactly as classify_request did.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import statistics
 import sys
 from pathlib import Path
@@ -25,42 +25,35 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from intake_bot.classifiers import LABELS  # noqa: E402
-from intake_bot.classifiers.model import SENTENCE_FIRST, SENTENCE_MOST, SENTENCE_STEP  # noqa: E402
-from intake_bot.classifiers.requests import MODEL_THRESHOLD, RULE_SURE, SHORT  # noqa: E402
+from intake_bot.classifiers import LABELS, model  # noqa: E402
+from intake_bot.classifiers.requests import given  # noqa: E402
 
 
-def _logit(probability: float) -> float:
-    probability = min(max(probability, 1e-9), 1 - 1e-9)
-    return math.log(probability / (1 - probability))
-
-
-def decide(record: dict, first: float, step: float, most: float = SENTENCE_MOST) -> set[str]:
+def decide(record: dict, first: float, step: float) -> set[str]:
     """The rights classify_request gives the message of *record* with these sentence settings."""
     if record["retracted"]:  # the rules decided, or the text after the retraction did
         return set(record["got"])
+    model.SENTENCE_FIRST, model.SENTENCE_STEP = first, step
     sentences = record["sentences"]
-    odds = _logit(min(most, first + step * (len(sentences) - 2))) - _logit(MODEL_THRESHOLD)
-    given = set()
-    for index, label in enumerate(record["labels"]):
-        alone = (1 / (1 + math.exp(odds - _logit(sentence[index]))) for sentence in sentences)
-        score = max([record["whole"][index], *alone])
-        ruled = record["words"] <= SHORT and record["rules"][label] >= RULE_SURE
-        if (score >= MODEL_THRESHOLD or ruled) and label not in record["withdrawn"]:
-            given.add(label)
-    return given
+    learned = {
+        label: max(
+            [record["whole"][index], *(model.sentence_score(s[index], len(sentences)) for s in sentences)]
+        )
+        for index, label in enumerate(record["labels"])
+    }
+    return set(given(learned, record["rules"], record["withdrawn"], record["words"])[0])
 
 
 def per_file(records: list[dict], first: float, step: float) -> dict[str, float]:
     """Macro-F1 of each file (a right never right in a file counts 0, as in classifier_select)."""
     counts: dict[str, dict[str, list[int]]] = {}
     for record in records:
-        given, expected = decide(record, first, step), set(record["expected"])
+        chosen, expected = decide(record, first, step), set(record["expected"])
         file = counts.setdefault(record["file"], {label: [0, 0, 0] for label in LABELS})
         for label in LABELS:
-            file[label][0] += label in given and label in expected
-            file[label][1] += label in given and label not in expected
-            file[label][2] += label not in given and label in expected
+            file[label][0] += label in chosen and label in expected
+            file[label][1] += label in chosen and label not in expected
+            file[label][2] += label not in chosen and label in expected
     return {
         name: statistics.mean(2 * tp / (2 * tp + fp + fn) if tp else 0.0 for tp, fp, fn in file.values())
         for name, file in counts.items()
@@ -77,7 +70,10 @@ def main() -> int:
     parser.add_argument("--firsts", type=_floats, default=[0.45, 0.5, 0.55, 0.6, 0.65])
     parser.add_argument("--steps", type=_floats, default=[0.0, 0.01, 0.02, 0.03, 0.04])
     parser.add_argument(
-        "--base", type=_floats, default=[SENTENCE_FIRST, SENTENCE_STEP], help="FIRST,STEP the readings had"
+        "--base",
+        type=_floats,
+        default=[model.SENTENCE_FIRST, model.SENTENCE_STEP],
+        help="FIRST,STEP the readings had",
     )
     args = parser.parse_args()
     records = [json.loads(line) for path in args.readings for line in path.open(encoding="utf-8")]

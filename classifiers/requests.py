@@ -948,13 +948,7 @@ def classify_request(text: str, subject: str = "") -> Classification:
         rules.scores = {k: round(v, 3) for k, v in rules.scores.items()}
         return rules
     learned = reading.scores
-    short = len(text.split()) <= SHORT
-    ruled = {label for label in LABELS if short and rules.scores[label] >= RULE_SURE}
-    labels = [
-        label
-        for label in LABELS
-        if (learned[label] >= MODEL_THRESHOLD or label in ruled) and label not in rules.withdrawn
-    ]
+    labels, ruled = given(learned, rules.scores, rules.withdrawn, len(text.split()))
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
@@ -973,6 +967,20 @@ def classify_request(text: str, subject: str = "") -> Classification:
         fired=rules.fired,
         fired_at=rules.fired_at,
     )
+
+
+def given(
+    learned: dict[str, float], rule_scores: dict[str, float], withdrawn: list[str], words: int
+) -> tuple[list[str], set[str]]:
+    """The rights given from the model's scores (*learned*) and the rules', in a message of
+    *words* words, and those among them that the rules gave alone (sure, in a short message)."""
+    ruled = {label for label in LABELS if words <= SHORT and rule_scores[label] >= RULE_SURE}
+    labels = [
+        label
+        for label in LABELS
+        if (learned[label] >= MODEL_THRESHOLD or label in ruled) and label not in withdrawn
+    ]
+    return labels, ruled
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")
