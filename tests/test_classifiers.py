@@ -480,7 +480,7 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Thanks for having unsubscribed me so quickly.", []),
         ("Merci de me désabonner.", ["opt-out"]),
         ("Merci de supprimer mon compte.", ["deletion"]),
-        # "remove me" alone on its line; another list is not asked of
+        # "remove me" alone on its line; removed as a contact, or "take me" alone, asks nothing
         ("remove me", ["opt-out"]),
         ("Retirez-moi svp.", ["opt-out"]),
         ("please take me off", ["opt-out"]),
