@@ -71,7 +71,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "access",
         0.9,
-        rf"\b(access|copy|copies|see|view|obtain|get|receive|review|export|download|"
+        rf"\b(access|copy|copies|see|view|obtain|get(?!\s+rid)|receive|review|export|download|"
         rf"provide|send|give)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
     ),
     (
@@ -120,11 +120,14 @@ _CUES: list[tuple[str, float, str]] = [
         r"whom\s+(have\s+)?you\s+(shared|sold|disclosed)|"
         r"(list|liste)\s+(of\s+|des\s+)?(every\s+|all\s+|the\s+)?(third[- ]part|tiers))",
     ),
+    # not a copy of an identity document (sent to prove who one is) nor of an invoice or a
+    # receipt (a service request): "voici une copie de mon permis", "a copy of my invoice"
     (
         "access",
         0.8,
         r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
-        r"l.historique|the\s+history)\b",
+        r"l.historique|the\s+history)\b(?!\s+(permis|passeport|passport|driver|licen[cs]e|id\b|"
+        r"pi[èe]ce\s+d.identit|certificat|birth|diplom|dipl[ôo]me|facture|invoice|receipt|re[çc]u\b|bill\b))",
     ),
     ("access", 0.8, r"\bd.o[ùu]\s+(tenez|sortez|prenez)[- ]vous\s+(mes|mon|ma|nos|notre)\b"),
     # "une copie des renseignements que vous détenez", "l'origine de mes coordonnées"
@@ -295,7 +298,7 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "deletion",
         0.9,
-        rf"\b(delete|erase|remove|destroy|purge|wipe|trash|scrub|nuke|anonymi[sz]e|deletion|erasure)\b"
+        rf"\b(delete|erase|remove|destroy|purge|wipe|trash|scrub|nuke|anonymi[sz]e|deletion|erasure|get\s+rid\s+of)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
         rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have){_OFF_A_LIST}",
     ),
@@ -303,7 +306,8 @@ _CUES: list[tuple[str, float, str]] = [
         "deletion",
         0.9,
         rf"\b(supprimer|supprimez|effacer|effacez|d[ée]truire|d[ée]truisez|anonymiser|"
-        rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez|[ôo]ter|[ôo]tez)\b"
+        rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez|[ôo]ter|[ôo]tez|"
+        rf"d[ée]barrasse[zr]-vous\s+de|vous\s+d[ée]barrasser\s+de)\b"
         rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
         rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs)){_OFF_A_LIST}",
     ),
@@ -702,6 +706,44 @@ _SUPPOSED = re.compile(
     # "si je me désabonne, est-ce que..."
     r"|\b(if|si)\s+(i|je|j')\s*(me\s+|m')?$"
 )
+# "What data does your app collect?", "quelles données conservez-vous?": a question about
+# the policy asks for nothing (the issue's "none"). An access cue that asks "what" or
+# "quel" is a request when its sentence says whose data (mine, my son's: "sur moi", "about
+# me", "mes", "my"), speaks of what already happened ("did you collect", "avez-vous
+# recueillies", "ont été transmises") or of what is held ("what do you have", "quelles
+# données détenez-vous"), or asks for it to be sent; otherwise it is a question about what
+# the organisation does in general.
+_ASKS_WHAT = re.compile(r"\b(what|which|quels?|quelles?)\b")
+_ABOUT_SOMEONE = re.compile(
+    r"\b("
+    # whose: "sur moi", "me concernant", "à son sujet", "about me", "mes", "my"
+    r"sur\s+(moi|lui|elle|eux|nous|son|sa|ses|leurs?)|(me|nous|le|la|les|l.)\s*concern\w*|"
+    r"([àa]|dans)\s+(son|sa|leur)|pour\s+(me|m.)|"
+    r"(about|on|of|from|for|regarding|concerning|under)\s+(me|him|her|them|us|my|our|his|their)|"
+    r"mes|mon|ma|nos|notre|my|our|mine|"
+    # what already happened: "did you collect", "avez-vous recueillies", "ont été transmises"
+    r"did|has|had|have\s+you|you.ve|was|were|been|"
+    r"(avez|aviez|a|ont|avait|avaient)(-vous|-t-il|-t-elle|-ils|-elles)?\s+(\w+\s+)?"
+    r"(\w+(é|i|u)(e|s|es)?|pris|transmis|fait|"
+    r"(recueilli|fourni|re[çc]u|collecte|partage|utilise|envoye|donne|vendu|communique)\w*)|"
+    r"(you|they|it|we)\s+(\w+ed|gave|got|took|sold|sent|kept|held|had|made|found|told)|"
+    # what is held, or to be sent
+    r"d[ée]tenez|d[ée]tient|poss[ée]dez|avez|aviez|hold|holding|have|"
+    r"send|give|email|envoyez|transmettez|fournissez|donnez|envoyer|transmettre|fournir"
+    r")\b"
+)
+
+
+def _is_policy_question(body: str, match: re.Match[str], clause_start: int) -> bool:
+    """Whether an access cue asks what the organisation does in general (above), read from
+    its clause to the end of its sentence: "before I open my account, what data do you
+    collect?" asks about the policy."""
+    if not _ASKS_WHAT.search(match.group(0)):
+        return False
+    end = _SENTENCE_BREAK.search(body, match.end())
+    return _ABOUT_SOMEONE.search(body, clause_start, len(body) if end is None else end.start()) is None
+
+
 # A negation reaches no further than its clause: "don't delete it, fix it" asks for a fix.
 _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|plut[ôo]t)\b")
 
@@ -861,6 +903,12 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             negated = not _PROHIBITS.match(match.group(0)) and (
                 _NEGATION.search(before) or _is_french_negated(before, body[match.start() :])
             )
+            asked_in_general = label == "access" and _is_policy_question(body, match, clause_start)
+            if asked_in_general and not (supposed or negated):
+                cues[label].append(f"policy question: {match.group(0)[:60]}")
+                fired.append(f"policy {name}")
+                fired_at.append(match.start())
+                continue
             if supposed or negated:
                 said = "supposed" if supposed else "negated"
                 cues[label].append(f"{said}: {match.group(0)[:60]}")

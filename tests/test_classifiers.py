@@ -493,10 +493,52 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         ("Put me on your internal do-not-call list and delete my number.", ["deletion"]),
         ("Please take me off the newsletter.", ["opt-out"]),
         ("Cancel that, I'm keeping my account, but do remove me from your newsletter.", ["opt-out"]),
+        # a copy of an identity document or an invoice is no copy of one's file
+        ("Voici une copie de mon permis de conduire pour vérifier mon identité.", []),
+        ("Could you send me a copy of my invoice from March?", []),
+        ("Je veux une copie de mon dossier.", ["access"]),
+        # "get rid of" is no "get"
+        ("Get rid of my details, I'm no longer a customer.", ["deletion"]),
+        ("Débarrassez-vous de mes renseignements, je ne suis plus client.", ["deletion"]),
     ],
 )
 def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> None:
     assert rule_cues(text).labels == labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quelles données collectez-vous?",
+        "J'aimerais savoir quelles données l'appli collecte avant de l'installer.",
+        "I'd like to know what data you collect before I sign up.",
+        "Quels renseignements conservez-vous, et pendant combien de temps?",
+        "What information do you keep about visitors to the website?",
+        "Avant de créer mon compte, j'aimerais savoir quelles données vous collectez.",
+    ],
+)
+def test_a_question_about_the_policy_is_no_access_cue(text: str) -> None:
+    """The access cue shows as a policy question, and the model reads it apart."""
+    rules = rule_cues(text)
+    assert rules.labels == []
+    assert rules.cues["access"] and all(cue.startswith("policy question: ") for cue in rules.cues["access"])
+    assert any(name.startswith("policy access#") for name in rules.fired)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Quelles données collectez-vous sur moi?",
+        "Je veux savoir quels renseignements me concernant vous avez transmis à l'assureur.",
+        "What information did you collect when I used your wifi?",
+        "I'd like to know what personal information you collected at the showing.",
+        "What data do you hold?",
+        "Pouvez-vous me dire quelles données vous détenez?",
+        "Il voudrait savoir quelles informations sont conservées à son dossier.",
+    ],
+)
+def test_what_was_collected_about_someone_is_access(text: str) -> None:
+    assert rule_cues(text).labels == ["access"]
 
 
 def test_capitals_do_not_matter_to_the_rules() -> None:
@@ -505,7 +547,7 @@ def test_capitals_do_not_matter_to_the_rules() -> None:
     from intake_bot.classifiers import requests
 
     helpers = ("_NEGATION", "_CLAUSE_BREAK", "_RETRACTION", "_CONDITION", "_WRONG")
-    helpers += ("_FRENCH_NE", "_FRENCH_PAS")
+    helpers += ("_FRENCH_NE", "_FRENCH_PAS", "_ASKS_WHAT", "_ABOUT_SOMEONE")
     patterns = [pattern for _, _, pattern in requests._CUES]
     patterns += [getattr(requests, name).pattern for name in helpers]
     for pattern in patterns:
