@@ -723,7 +723,7 @@ _ABOUT_SOMEONE = re.compile(
     r"mes|mon|ma|nos|notre|my|our|mine|"
     # what already happened: "did you collect", "avez-vous recueillies", "ont été transmises"
     r"did|has|had|have\s+you|you.ve|was|were|been|"
-    r"(avez|aviez|a|ont|avait|avaient)(-vous|-t-il|-t-elle|-ils|-elles)?\s+(\w+\s+)?"
+    r"(a|ont|avait|avaient)(-t-il|-t-elle|-ils|-elles)?\s+(\w+\s+)?"
     r"(\w+(é|i|u)(e|s|es)?|pris|transmis|fait|"
     r"(recueilli|fourni|re[çc]u|collecte|partage|utilise|envoye|donne|vendu|communique)\w*)|"
     r"(you|they|it|we)\s+(\w+ed|gave|got|took|sold|sent|kept|held|had|made|found|told)|"
@@ -903,8 +903,11 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             negated = not _PROHIBITS.match(match.group(0)) and (
                 _NEGATION.search(before) or _is_french_negated(before, body[match.start() :])
             )
-            asked_in_general = label == "access" and _is_policy_question(body, match, clause_start)
-            if asked_in_general and not (supposed or negated):
+            if (
+                label == "access"
+                and not (supposed or negated)
+                and _is_policy_question(body, match, clause_start)
+            ):
                 cues[label].append(f"policy question: {match.group(0)[:60]}")
                 fired.append(f"policy {name}")
                 fired_at.append(match.start())
