@@ -22,6 +22,8 @@ import statistics
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -35,12 +37,10 @@ def decide(record: dict, first: float, step: float) -> set[str]:
         return set(record["got"])
     model.SENTENCE_FIRST, model.SENTENCE_STEP = first, step
     sentences = record["sentences"]
-    learned = {
-        label: max(
-            [record["whole"][index], *(model.sentence_score(s[index], len(sentences)) for s in sentences)]
-        )
-        for index, label in enumerate(record["labels"])
-    }
+    raw = model.Rows(
+        tuple(record["labels"]), np.asarray(record["whole"]), [""] * len(sentences), np.asarray(sentences)
+    )
+    learned = model.read_rows(raw).scores
     return set(given(learned, record["rules"], record["withdrawn"], record["words"])[0])
 
 

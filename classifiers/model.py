@@ -142,15 +142,7 @@ def model_reading(
     if nlp is None:
         return None
     rules = rules if rules is not None else rule_cues(text, subject)
-    raw = model_rows(nlp, text, subject, rules)
-    scores = {label: float(score) for label, score in zip(raw.labels, raw.whole, strict=True)}
-    deciding: dict[str, str] = {}
-    for sentence, row in zip(raw.sentences, raw.rows, strict=True):
-        for label, score in zip(raw.labels, row, strict=True):
-            alone = sentence_score(float(score), len(raw.sentences))
-            if alone > scores[label]:
-                scores[label], deciding[label] = alone, sentence
-    return Reading(scores, deciding)
+    return read_rows(model_rows(nlp, text, subject, rules))
 
 
 class Rows(NamedTuple):
@@ -169,6 +161,20 @@ def model_rows(nlp: Language, text: str, subject: str, rules: Classification) ->
         labels, whole = _probabilities(nlp, [message_words(nlp, subject, text, rules)])
         rows = _probabilities(nlp, [words for _, words in sentences], reader)[1] if sentences else whole[:0]
     return Rows(labels, whole[0], [sentence for sentence, _ in sentences], rows)
+
+
+def read_rows(raw: Rows) -> Reading:
+    """For each label, the whole message's score or one sentence's read alone (discounted by
+    sentence_score), whichever is higher, and that sentence (benchmarks/sentence_study.py
+    decides from stored rows with it too)."""
+    scores = {label: float(score) for label, score in zip(raw.labels, raw.whole, strict=True)}
+    deciding: dict[str, str] = {}
+    for sentence, row in zip(raw.sentences, raw.rows, strict=True):
+        for label, score in zip(raw.labels, row, strict=True):
+            alone = sentence_score(float(score), len(raw.sentences))
+            if alone > scores[label]:
+                scores[label], deciding[label] = alone, sentence
+    return Reading(scores, deciding)
 
 
 _BAG = "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)"
