@@ -165,6 +165,8 @@ def write_readings(path: Path, held: Path, rows: list[dict[str, object]], nlp: L
                 "labels": list(raw.labels),
                 "whole": [round(float(v), 5) for v in raw.whole],
                 "sentences": [[round(float(v), 5) for v in row] for row in raw.rows],
+                "subject": subject,
+                "text": text,
             }
             out.write(json.dumps(record) + "\n")
 
