@@ -798,6 +798,19 @@ _NAMED = {
 # "If you have already done it, please disregard this message" keeps the request.
 _CONDITION = re.compile(r"\b(if|unless|in\s+case|si|s'(il|ils|elle)\s+(est|a|ont|sont)\b|sauf|au\s+cas)\b")
 _SENTENCE_BREAK = re.compile(r"[.!?\n]")
+# A question about what the organisation does that names no one whose data it could be
+# ("Are reminders sent by an outside company, and what do they get?", "les consultations
+# vidéo sont-elles enregistrées?") asks for nothing, though the model, reading "recordings"
+# or "dossier", may hear access in it. So access that rests on the model alone, in a
+# message that asks a question, is given only when the message names a person: its writer
+# (I, me, my, je, mon, nous...), someone else by a pronoun or possessive (his file, son
+# dossier), or the writer's contact details ("how did you get this number?"). A reply
+# leans on its thread for that and is left to the model.
+_NAMES_A_PERSON = re.compile(
+    r"(?<!\w)([mj]'|(i|je|me|moi|mon|ma|mes|mien|mienne|miens|miennes|nous|nos|notre|nôtre|"
+    r"my|mine|myself|our|us|ours|son|sa|ses|lui|his|her|him)(?!\w))|"
+    r"\b(this|ce|cette)\s+(number|phone|address|e-?mail|num[ée]ro|adresse|courriel)\b"
+)
 
 
 def _retractions(body: str) -> list[re.Match[str]]:
@@ -1000,11 +1013,18 @@ def classify_request(text: str, subject: str = "") -> Classification:
         return rules
     learned = reading.scores
     labels, ruled = given(learned, rules.scores, rules.withdrawn, len(text.split()))
+    unnamed = "access" in labels and "access" not in ruled and _names_no_one(rules, subject)
+    if unnamed:
+        labels.remove("access")
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
     }
     cues = {label: list(found) for label, found in rules.cues.items()}
+    if unnamed:
+        cues.setdefault("access", []).append(
+            f"model {learned['access']:.2f}, not given: a question that names no one whose data it is"
+        )
     for label in labels:
         sentence = reading.sentences.get(label)
         cues.setdefault(label, []).append(
@@ -1032,6 +1052,17 @@ def given(
         if (learned[label] >= MODEL_THRESHOLD or label in ruled) and label not in withdrawn
     ]
     return labels, ruled
+
+
+def _names_no_one(rules: Classification, subject: str) -> bool:
+    """Whether a message that no access cue reads as a request asks a question and names no
+    person whose data it could be (_NAMES_A_PERSON)."""
+    return (
+        rules.scores["access"] == 0
+        and not _REPLY.match(subject)
+        and "?" in rules.body
+        and _NAMES_A_PERSON.search(rules.body) is None
+    )
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")

@@ -541,13 +541,62 @@ def test_what_was_collected_about_someone_is_access(text: str) -> None:
     assert rule_cues(text).labels == ["access"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Les appels au service à la clientèle sont-ils enregistrés? Qui peut les écouter?",
+        "Est-ce que les images des caméras du magasin sont conservées, et qui peut les visionner?",
+        "Does the app keep a history of the locations, and who has access to it?",
+        "Are the security camera recordings at your store kept, and who can watch them?",
+    ],
+)
+def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
+    """The model hears access in these questions about practices; with no person named whose
+    data it could be, and no access cue, access is not given and the cues say why."""
+    from intake_bot.classifiers.requests import MODEL_THRESHOLD
+
+    result = classify_request(text)
+    assert result.scores["access"] >= MODEL_THRESHOLD
+    assert result.labels == []
+    assert any("names no one" in cue for cue in result.cues["access"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Avez-vous encore mon dossier? J'aimerais le voir.",
+        "Est-ce que le dossier de mon fils contient les notes de la psychologue? J'aimerais les lire.",
+        "How did you get this number? Who gave it to you?",
+    ],
+)
+def test_a_question_that_names_someone_can_ask_for_access(text: str) -> None:
+    assert classify_request(text).labels == ["access"]
+
+
+@pytest.mark.parametrize(
+    ("text", "subject", "names_no_one"),
+    [
+        ("Les appels sont-ils enregistrés? Qui peut les écouter?", "", True),
+        ("Ai-je un dossier chez vous?", "", False),  # the writer, after the verb
+        ("Son dossier contient-il les notes de la psychologue?", "", False),
+        ("Who gave you this number?", "", False),
+        ("Les appels sont-ils enregistrés? Qui peut les écouter?", "Re: Votre appel", False),  # a reply
+        ("Les appels sont enregistrés. Qui peut les écouter.", "", False),  # no question asked
+    ],
+)
+def test_who_a_question_names(text: str, subject: str, names_no_one: bool) -> None:
+    from intake_bot.classifiers.requests import _names_no_one
+
+    assert _names_no_one(rule_cues(text, subject), subject) is names_no_one
+
+
 def test_capitals_do_not_matter_to_the_rules() -> None:
     """The rules read a lower-cased body with patterns compiled without re.I (twice as fast),
     so a capital letter in a pattern would silently never match."""
     from intake_bot.classifiers import requests
 
     helpers = ("_NEGATION", "_CLAUSE_BREAK", "_RETRACTION", "_CONDITION", "_WRONG")
-    helpers += ("_FRENCH_NE", "_FRENCH_PAS", "_ASKS_WHAT", "_ABOUT_SOMEONE")
+    helpers += ("_FRENCH_NE", "_FRENCH_PAS", "_ASKS_WHAT", "_ABOUT_SOMEONE", "_NAMES_A_PERSON")
     patterns = [pattern for _, _, pattern in requests._CUES]
     patterns += [getattr(requests, name).pattern for name in helpers]
     for pattern in patterns:
