@@ -144,12 +144,29 @@ _CUES: list[tuple[str, float, str]] = [
         r"(source|origin)\s+of\s+(my|our))\s+(coordonn[ée]es|donn[ée]es|renseignements|informations|"
         r"num[ée]ro|adresse|courriel|data|information|details|number|address|e-?mail)",
     ),
+    # "qu'est-ce que vous avez sur moi", "savoir ce que vous savez à mon sujet", "c quoi les infos
+    # que vous avez sur moi", "what info do you guys have on me"; not the object of another verb
+    # ("supprimez les données que vous détenez sur moi", "delete what data you have on me")
     (
         "access",
         0.85,
-        r"\bqu.est-ce\s+que\s+vous\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez)\s+sur\s+moi\b",
+        r"\b(qu.est[- ]?ce\s+qu|(savoir|conna[îi]tre|voir|quoi|quels?|quelles?)\b[^.?!\n]{0,25}"
+        r"\b(ce\s+qu|(infos?|informations?|donn[ée]es|renseignements)\s+qu))(e\s+|')"
+        r"vous\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez|gardez)\s+"
+        r"(sur\s+moi|[àa]\s+mon\s+(sujet|propos)|me\s+concernant)\b",
     ),
-    ("access", 0.85, r"\bwhat\s+(do\s+)?you\s+(know|have|hold|keep)\s+(on|about)\s+me\b"),
+    (
+        "access",
+        0.85,
+        r"\bque\s+(savez|avez|d[ée]tenez|poss[ée]dez|conservez|gardez)[- ]vous\s+"
+        r"(sur\s+moi|de\s+moi|[àa]\s+mon\s+(sujet|propos)|me\s+concernant)\b",
+    ),
+    (
+        "access",
+        0.85,
+        r"\bwhat\s+((info|information|data|details|stuff|records|personal\s+\w+)\s+do\s+|do\s+)?you"
+        r"(\s+guys|\s+people|\s+all)?\s+(know|have|hold|keep|store)\s+(on|about)\s+me\b",
+    ),
     (
         "access",
         0.85,
@@ -344,6 +361,27 @@ _CUES: list[tuple[str, float, str]] = [
         rf"(supprim[ée]e?s?|effac[ée]e?s?|d[ée]truite?s?|anonymis[ée]e?s?)\b",
     ),
     ("deletion", 0.8, r"\b(erasure|deletion)\s+request\b"),
+    # what is removed is a photo, a CV, a card on file: "retirez sa photo du babillard",
+    # "ôtez ma carte de crédit au dossier", "please delete my application and CV"
+    (
+        "deletion",
+        0.85,
+        r"\b(delete|erase|remove|destroy|shred|take\s+down|supprimer|supprimez|effacer|effacez|retirer|"
+        r"retirez|enlever|enlevez|[ôo]ter|[ôo]tez|d[ée]truire|d[ée]truisez|d[ée]chiqueter)\b[^.?!\n]{0,30}"
+        r"\b(my|his|her|our|mes|mon|ma|ses|son|sa|nos|notre)\s+(\w+\s+(and|et)\s+)?(old\s+|ancienne?s?\s+)?(photos?|pictures?|"
+        r"pics?|images?|videos?|vid[ée]os?|cv|r[ée]sum[ée]s?|credit\s+card|carte\s+de\s+cr[ée]dit|"
+        r"recordings?|enregistrements?|nas|sin|social\s+insurance\s+number|fax)\b",
+    ),
+    # a pronoun for what was named before: "enlevez-la", "effacez ça", "delete what you have";
+    # under RULE_SURE: the model learns how far the pronoun points at the sender's data
+    (
+        "deletion",
+        0.6,
+        r"\b((supprimez|effacez|d[ée]truisez|enlevez|retirez|jetez)-(le|la|les)|"
+        r"(supprimez|effacez|d[ée]truisez|jetez|enlevez)\s+(ça|ca|cela|ce\s+que\s+vous\s+avez|tout\s+ça)|"
+        r"(jeter|jetez)\s+(le|la|les|mon|ma|mes)\s+(formulaires?|copies?|documents?|papiers?|dossiers?|fiches?)|"
+        r"(delete|erase|destroy|shred)\s+(what\s+you\s+have|whatever\s+you\s+have|them\s+all))\b",
+    ),
     ("deletion", 0.85, rf"\b(want|need)\s+(all\s+)?{_MY}\s+{_DATA}\s+(\w+\s+){{0,2}}gone\b"),
     # "fermez mon compte et n'en gardez rien", "don't keep any copy"
     (

@@ -535,6 +535,12 @@ def test_a_question_about_the_policy_is_no_access_cue(text: str) -> None:
         "What data do you hold?",
         "Pouvez-vous me dire quelles données vous détenez?",
         "Il voudrait savoir quelles informations sont conservées à son dossier.",
+        # what you have on me, however it is spelled
+        "qu'est ce que vous avez sur moi exactement",
+        "je veux savoir ce que vous avez sur moi",
+        "c quoi les infos que vous avez sur moi",
+        "Que savez-vous de moi?",
+        "What info do you guys have about me?",
     ],
 )
 def test_what_was_collected_about_someone_is_access(text: str) -> None:
