@@ -850,6 +850,16 @@ _NAMES_A_PERSON = re.compile(
     r"\b(this|ce|cette)\s+(number|phone|address|e-?mail|num[ée]ro|adresse|courriel)\b"
 )
 
+# "Je ne reçois plus les rappels par texto, est-ce qu'il y a un problème?", "I'm not getting
+# the emails": mail that stopped arriving is a complaint, and an opt-out would stop the rest
+# of it. So an opt-out that rests on the model alone is not given when the words that
+# decided it (the sentence read alone, or the whole message) say that mail no longer comes.
+_MAIL_STOPPED = re.compile(
+    r"\b(je\s+ne\s+re[çc]ois\s+plus|j[e']\s*re[çc]ois\s+pu|n'ai\s+plus\s+re[çc]u|"
+    r"(i'?m|i\s+am)\s+not\s+(getting|receiving)|i\s+(stopped|no\s+longer)\s+(getting|receiving|get|receive)|"
+    r"i\s+(haven'?t|have\s+not)\s+(been\s+)?(getting|receiving|received|gotten|got))\b"
+)
+
 
 def _retractions(body: str) -> list[re.Match[str]]:
     """The retractions not said under a condition in their sentence, nor negated in their
@@ -1054,6 +1064,14 @@ def classify_request(text: str, subject: str = "") -> Classification:
     unnamed = "access" in labels and "access" not in ruled and _names_no_one(rules, subject)
     if unnamed:
         labels.remove("access")
+    stopped = (
+        "opt-out" in labels
+        and "opt-out" not in ruled
+        and rules.scores["opt-out"] == 0
+        and _MAIL_STOPPED.search((reading.sentences.get("opt-out") or rules.body).lower()) is not None
+    )
+    if stopped:
+        labels.remove("opt-out")
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
@@ -1062,6 +1080,10 @@ def classify_request(text: str, subject: str = "") -> Classification:
     if unnamed:
         cues.setdefault("access", []).append(
             f"model {learned['access']:.2f}, not given: a question that names no one whose data it is"
+        )
+    if stopped:
+        cues.setdefault("opt-out", []).append(
+            f"model {learned['opt-out']:.2f}, not given: says that mail no longer comes"
         )
     for label in labels:
         sentence = reading.sentences.get(label)

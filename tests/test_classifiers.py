@@ -580,6 +580,37 @@ def test_a_question_that_names_someone_can_ask_for_access(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "Pourquoi je ne reçois plus de promotions?",
+        "Je reçois pu vos courriels de promotions, pourquoi?",
+        "I'm not getting the promo emails anymore, why?",
+    ],
+)
+def test_mail_that_stopped_coming_is_no_opt_out(text: str) -> None:
+    """The model hears an opt-out in "promotions" and "emails"; the sender says they no
+    longer come, which an opt-out would make worse."""
+    from intake_bot.classifiers.requests import MODEL_THRESHOLD
+
+    result = classify_request(text)
+    assert result.scores["opt-out"] >= MODEL_THRESHOLD
+    assert result.labels == []
+    assert any("no longer comes" in cue for cue in result.cues["opt-out"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Je ne veux plus recevoir vos promotions.",
+        "Je ne reçois plus vos courriels et c'est tant mieux. Retirez-moi de la liste.",
+        "I keep getting your emails, please stop.",
+    ],
+)
+def test_mail_that_should_stop_is_opt_out(text: str) -> None:
+    assert classify_request(text).labels == ["opt-out"]
+
+
+@pytest.mark.parametrize(
     ("text", "subject", "names_no_one"),
     [
         ("Les appels sont-ils enregistrés? Qui peut les écouter?", "", True),
@@ -603,6 +634,7 @@ def test_capitals_do_not_matter_to_the_rules() -> None:
 
     helpers = ("_NEGATION", "_CLAUSE_BREAK", "_RETRACTION", "_CONDITION", "_WRONG")
     helpers += ("_FRENCH_NE", "_FRENCH_PAS", "_ASKS_WHAT", "_ABOUT_SOMEONE", "_NAMES_A_PERSON")
+    helpers += ("_MAIL_STOPPED",)
     patterns = [pattern for _, _, pattern in requests._CUES]
     patterns += [getattr(requests, name).pattern for name in helpers]
     for pattern in patterns:
