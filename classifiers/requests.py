@@ -14,9 +14,12 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from re import _parser  # type: ignore[attr-defined]
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ahocorasick
+
+if TYPE_CHECKING:
+    from intake_bot.classifiers.model import Reading
 
 LABELS = ("access", "correction", "deletion", "opt-out")
 
@@ -1061,30 +1064,20 @@ def classify_request(text: str, subject: str = "") -> Classification:
         return rules
     learned = reading.scores
     labels, ruled = given(learned, rules.scores, rules.withdrawn, len(text.split()))
-    unnamed = "access" in labels and "access" not in ruled and _names_no_one(rules, subject)
-    if unnamed:
-        labels.remove("access")
-    stopped = (
-        "opt-out" in labels
-        and "opt-out" not in ruled
-        and rules.scores["opt-out"] == 0
-        and _MAIL_STOPPED.search((reading.sentences.get("opt-out") or rules.body).lower()) is not None
-    )
-    if stopped:
-        labels.remove("opt-out")
+    # rights the model alone gave, that a check below takes back, and why
+    not_given: dict[str, str] = {}
+    if "access" in labels and "access" not in ruled and _names_no_one(rules, subject):
+        not_given["access"] = "a question that names no one whose data it is"
+    if "opt-out" in labels and "opt-out" not in ruled and _mail_stopped(rules, reading):
+        not_given["opt-out"] = "says that mail no longer comes"
+    labels = [label for label in labels if label not in not_given]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
     }
     cues = {label: list(found) for label, found in rules.cues.items()}
-    if unnamed:
-        cues.setdefault("access", []).append(
-            f"model {learned['access']:.2f}, not given: a question that names no one whose data it is"
-        )
-    if stopped:
-        cues.setdefault("opt-out", []).append(
-            f"model {learned['opt-out']:.2f}, not given: says that mail no longer comes"
-        )
+    for label, reason in not_given.items():
+        cues.setdefault(label, []).append(f"model {learned[label]:.2f}, not given: {reason}")
     for label in labels:
         sentence = reading.sentences.get(label)
         cues.setdefault(label, []).append(
@@ -1123,6 +1116,13 @@ def _names_no_one(rules: Classification, subject: str) -> bool:
         and "?" in rules.body
         and _NAMES_A_PERSON.search(rules.body) is None
     )
+
+
+def _mail_stopped(rules: Classification, reading: Reading) -> bool:
+    """Whether no opt-out cue fired and the words that gave the model's opt-out (the sentence
+    read alone, or the whole message) say that mail no longer comes (_MAIL_STOPPED)."""
+    decided = reading.sentences.get("opt-out") or rules.body
+    return rules.scores["opt-out"] == 0 and _MAIL_STOPPED.search(decided.lower()) is not None
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")
