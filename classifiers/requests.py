@@ -1064,11 +1064,11 @@ def classify_request(text: str, subject: str = "") -> Classification:
         return rules
     learned = reading.scores
     labels, ruled = given(learned, rules.scores, rules.withdrawn, len(text.split()))
-    # rights the model alone gave, that a check below takes back, and why
+    # rights the model alone gave (no cue of theirs fired), that a check below takes back, and why
     not_given: dict[str, str] = {}
-    if "access" in labels and "access" not in ruled and _names_no_one(rules, subject):
+    if "access" in labels and _names_no_one(rules, subject):
         not_given["access"] = "a question that names no one whose data it is"
-    if "opt-out" in labels and "opt-out" not in ruled and _mail_stopped(rules, reading):
+    if "opt-out" in labels and _mail_stopped(rules, reading):
         not_given["opt-out"] = "says that mail no longer comes"
     labels = [label for label in labels if label not in not_given]
     scores = {
@@ -1121,8 +1121,8 @@ def _names_no_one(rules: Classification, subject: str) -> bool:
 def _mail_stopped(rules: Classification, reading: Reading) -> bool:
     """Whether no opt-out cue fired and the words that gave the model's opt-out (the sentence
     read alone, or the whole message) say that mail no longer comes (_MAIL_STOPPED)."""
-    decided = reading.sentences.get("opt-out") or rules.body
-    return rules.scores["opt-out"] == 0 and _MAIL_STOPPED.search(decided.lower()) is not None
+    decided = reading.sentences.get("opt-out") or rules.body  # both lower-cased already
+    return rules.scores["opt-out"] == 0 and _MAIL_STOPPED.search(decided) is not None
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")
