@@ -342,6 +342,20 @@ _SIGNATURE = re.compile(
          avant\s+d.imprimer|before\s+printing)
       | (to\s+unsubscribe|pour\s+vous\s+d[ée]sabonner|se\s+d[ée]sabonner)[^\n]{0,80}
         (click|cliquez|here|ici|link|lien|visit|visitez|https?:)
+      # A mailing's footer speaks of what the reader did ("because you signed up"): a person's
+      # "you are receiving this e-mail because I want my data deleted" is not cut.
+      | you\s+(are\s+receiving|are\s+getting|received|have\s+received|receive|got)\s+this\s+
+        (e-?mail|message|newsletter|communication|mailing)s?\s+(because\s+you|as\s+an?\s|since\s+you)
+      | vous\s+(recevez|avez\s+re[çc]u)\s+(ce|cet|le\s+pr[ée]sent)\s+
+        (courriel|message|e-?mail|infolettre|bulletin|envoi)\s+
+        ((car|parce\s+que|puisque)\s+vo(us|tre)|en\s+tant\s+que)
+      | if\s+you\s+(no\s+longer|don.t|do\s+not)\s+(wish|want)\s+to\s+receive
+      | si\s+vous\s+ne\s+(souhaitez|voulez|d[ée]sirez)\s+plus\s+recevoir
+      | (click|cliquez)\s+(here|ici)\s+
+        (to\s+(unsubscribe|opt\s+out)|pour\s+(vous\s+)?d[ée]s(abonner|inscrire))
+      | (unsubscribe|se\s+d[ée]sabonner|d[ée]sabonnement|d[ée]sinscription)\s*[|•·]   # a row of links
+      | (update|manage)\s+(your\s+)?(e-?mail\s+|subscription\s+)?(preferences|subscription)
+      | g[ée]rer\s+(vos|mes)\s+(pr[ée]f[ée]rences|abonnements?)
     )""",
     re.IGNORECASE | re.VERBOSE,
 )

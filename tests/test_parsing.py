@@ -133,7 +133,38 @@ def test_attachments_are_recorded_not_read() -> None:
             "veuillez le supprimer.",
             "Envoyez-moi mes données.",
         ),
+        # A mailing's footer that says "unsubscribe" is not the sender's request
+        (
+            "40% off all boots this week!\n\nYou are receiving this email because you signed up at "
+            "shop.example.\nUnsubscribe | Update preferences",
+            "40% off all boots this week!",
+        ),
+        (
+            "Nouvelle collection!\nVous recevez ce courriel parce que vous êtes abonné à notre infolettre. "
+            "Pour vous désabonner, écrivez-nous.",
+            "Nouvelle collection!",
+        ),
+        (
+            "Soldes d'automne.\nSi vous ne souhaitez plus recevoir nos communications, cliquez ici.",
+            "Soldes d'automne.",
+        ),
+        ("Spring sale.\n\nIf you no longer wish to receive these emails, reply STOP.", "Spring sale."),
+        ("Promo.\nSe désabonner | Politique de confidentialité", "Promo."),
+        ("Promo.\nGérer vos préférences", "Promo."),
         # A person's sentence that merely starts like a footer is kept
+        ("Unsubscribe", "Unsubscribe"),
+        (
+            "Please take me off your list.\nUnsubscribe\nThanks",
+            "Please take me off your list.\nUnsubscribe\nThanks",
+        ),
+        (
+            "You are receiving this email because I want my data deleted.",
+            "You are receiving this email because I want my data deleted.",
+        ),
+        (
+            "Vous recevez ce courriel parce que je veux que mes données soient effacées.",
+            "Vous recevez ce courriel parce que je veux que mes données soient effacées.",
+        ),
         (
             "This message is intended as a formal request to delete my data.",
             "This message is intended as a formal request to delete my data.",
