@@ -40,6 +40,12 @@ _THIS_DATA = (
     r"(this|that|these|those|ce|cet|cette|ces)\s+(\w+\s+)?(data|information|records|account|profile|"
     r"donn[ée]es|renseignements|informations|compte|profil|fiche|dossier)\b"
 )
+# What is removed is money owed, not data: "remove the late fee from my account",
+# "enlever les frais de retard de mon compte" (put right after the verb).
+_NOT_MONEY = (
+    r"(?!\s+((the|a|those|these|this|that|les|la|le|ces|ce|cette)\s+)?(\w+\s+)?"
+    r"(fees?|charges?|penalt|frais|p[ée]nalit|int[ée]r[êe]ts|interest|amendes?|fines?)\b)"
+)
 # After "remove my number ...": the sender wants off a list, not erased (opt-out).
 _OFF_A_LIST = (
     r"(?![^.?!\n]{0,60}\b(lists?|listes?|mailings?|campaigns?|envois|infolettres?|newsletters?|"
@@ -75,7 +81,7 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.9,
         rf"\b(access|copy|copies|see|view|obtain|get(?!\s+rid)|receive|review|export|download|"
-        rf"provide|send|give)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
+        rf"provide|send|give|furnish|supply)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
     ),
     (
         "access",
@@ -87,6 +93,7 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.9,
         rf"\b(acc[eé]der|avoir\s+acc[eè]s|demande\s+(l.)?acc[eè]s\s+[àa]|consulter|obtenir|recevoir|copie|envoyer|"
+        rf"prendre\s+connaissance|"
         rf"transmettre|communiquer|voir|conna[iî]tre|exporter|t[ée]l[ée]charger)\b"
         rf"[^.?!\n]{{0,40}}\b{_MY}\s*{_DATA}",
     ),
@@ -95,6 +102,20 @@ _CUES: list[tuple[str, float, str]] = [
         0.9,
         r"\bquel(le)?s?\s+(donn[ée]es|informations|renseignements)\b[^.?!\n]{0,40}\b"
         r"(d[ée]tenez|avez|poss[ée]dez|conservez|collectez|gardez|traitez)",
+    ),
+    # the law's own words (Quebec's private-sector act, s. 27): "je demande la communication
+    # de mon dossier", "confirmer l'existence d'un dossier à mon nom"
+    (
+        "access",
+        0.85,
+        r"\b(demande|sollicite|r[ée]clame|requiers|obtenir)\s+(la\s+|une\s+)?(communication|transmission|"
+        r"consultation)\s+(int[ée]grale\s+|compl[èe]te\s+)?(de|des|du)\b[^.?!\n]{0,40}?\b(mon|ma|mes|"
+        r"me\s+concernant|dossier|renseignements|donn[ée]es|informations)\b",
+    ),
+    (
+        "access",
+        0.85,
+        r"\bconfirmer\s+l.existence\s+(d.un|de|des|du)\s+(dossier|renseignements|donn[ée]es|informations)\b",
     ),
     ("access", 0.85, r"\b(machine-readable|portable|csv|json|structured)\s+(format|file|export)\b"),
     ("access", 0.85, r"\b(format\s+(structur[ée]|csv|json|lisible))\b"),
@@ -129,7 +150,8 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.8,
         r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
-        r"l.historique|the\s+history)\b(?!\s+(permis|passeport|passport|driver|licen[cs]e|id\b|"
+        r"l.historique|the\s+history)\b(?!\s+((last|latest|recent|most\s+recent|previous|dernier|derni[èe]re|"
+        r"pr[ée]c[ée]dente?|r[ée]cente?)\s+)?(permis|passeport|passport|driver|licen[cs]e|id\b|"
         r"pi[èe]ce\s+d.identit|certificat|birth|diplom|dipl[ôo]me|facture|invoice|receipt|re[çc]u\b|bill\b))",
     ),
     ("access", 0.8, r"\bd.o[ùu]\s+(tenez|sortez|prenez)[- ]vous\s+(mes|mon|ma|nos|notre)\b"),
@@ -268,6 +290,14 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b(wrong|incorrect|inaccurate)\s+(address|name|phone|number|e-?mail|"
         r"date|spelling|information|data)\b",
     ),
+    # "que soient corrigés les renseignements", "les renseignements inexacts me concernant"
+    ("correction", 0.85, r"\bque\s+soi(en)?t\s+(corrig|rectifi|modifi|mise?s?\s+[àa]\s+jour)"),
+    (
+        "correction",
+        0.8,
+        r"\b(renseignements|informations|donn[ée]es)\s+(personnel(le)?s\s+)?(inexacts?|inexactes?|erron[ée]e?s|"
+        r"incompl[èe]te?s|p[ée]rim[ée]e?s)\b",
+    ),
     (
         "correction",
         0.8,
@@ -313,13 +343,20 @@ _CUES: list[tuple[str, float, str]] = [
         "deletion",
         0.95,
         r"\b(right\s+to\s+(be\s+forgotten|erasure|deletion)|droit\s+[àa]\s+l.(oubli|effacement)|"
-        r"droit\s+(de|[àa]\s+la)\s+suppression|d[ée]sindexation)\b",
+        r"droit\s+(de|[àa]\s+la)\s+suppression|d[ée]sindexation|d[ée]r[ée]f[ée]rencement)\b",
+    ),
+    # de-indexing and ending the dissemination (Quebec's act, s. 28.1)
+    (
+        "deletion",
+        0.85,
+        r"\b(d[ée]sindex(er|ez|iez)|d[ée]r[ée]f[ée]renc(er|ez|iez)|de-?index|"
+        r"cess(er|ez|iez)\s+(de\s+diffuser|la\s+diffusion))\b",
     ),
     (
         "deletion",
         0.9,
         rf"\b(delete|erase|remove|destroy|purge|wipe|trash|scrub|nuke|anonymi[sz]e|deletion|erasure|get\s+rid\s+of)\b"
-        rf"[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
+        rf"{_NOT_MONEY}[^.?!\n]{{0,40}}\b({_MY}\s+{_DATA}|{_MY}\s+{_FIELDS}|me\s+from\s+(your|all)\s+"
         rf"(database|records|systems|files|servers|crm)|everything\s+you\s+have){_OFF_A_LIST}",
     ),
     (
@@ -328,7 +365,7 @@ _CUES: list[tuple[str, float, str]] = [
         rf"\b(supprimer|supprimez|effacer|effacez|d[ée]truire|d[ée]truisez|anonymiser|"
         rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez|[ôo]ter|[ôo]tez|"
         rf"d[ée]barrasse[zr]-vous\s+de|vous\s+d[ée]barrasser\s+de)\b"
-        rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
+        rf"{_NOT_MONEY}[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
         rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs)){_OFF_A_LIST}",
     ),
     (

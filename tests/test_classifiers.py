@@ -548,6 +548,56 @@ def test_what_was_collected_about_someone_is_access(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        # Quebec's private-sector act in its own words (s. 27, 28, 28.1), and formal English
+        ("Je désire prendre connaissance de mon dossier.", "access"),
+        ("Je requiers la communication intégrale de mon dossier d'employé.", "access"),
+        ("Par la présente, je sollicite la transmission de mon dossier client.", "access"),
+        ("Je demande la communication des renseignements personnels me concernant.", "access"),
+        ("Veuillez confirmer l'existence d'un dossier à mon nom et m'en communiquer le contenu.", "access"),
+        ("Kindly furnish me with the personal data you process relating to me.", "access"),
+        ("Je demande que soient corrigés les renseignements inexacts me concernant.", "correction"),
+        ("Les renseignements inexacts qui figurent à mon dossier doivent être rectifiés.", "correction"),
+        ("Je vous demande de désindexer tout hyperlien rattaché à mon nom.", "deletion"),
+        ("Veuillez cesser la diffusion de ma photo sur votre site.", "deletion"),
+    ],
+)
+def test_the_laws_own_words_ask_for_a_right(text: str, label: str) -> None:
+    assert label in rule_cues(text).labels
+    assert label in classify_request(text).labels
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "J'autorise la communication de mon dossier à mon assureur.",
+        "Je vous transmets la communication reçue de l'assureur concernant mon dossier.",
+    ],
+)
+def test_allowing_a_disclosure_is_no_access_cue(text: str) -> None:
+    assert "access" not in rule_cues(text).labels
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        # a fee taken off an account, or a copy of the last bill, is billing, not data
+        ("Can you remove the late fee from my account? It was a bank error.", []),
+        ("Pouvez-vous enlever les frais de retard de mon compte?", []),
+        ("Could you send me a copy of my last invoice?", []),
+        ("Pouvez-vous m'envoyer une copie de ma dernière facture?", []),
+        # what is one's own still is
+        ("Please remove my credit card from my account.", ["deletion"]),
+        ("Remove my phone number from my account.", ["deletion"]),
+        ("Send me a copy of my file.", ["access"]),
+    ],
+)
+def test_a_bill_is_not_personal_data(text: str, labels: list[str]) -> None:
+    assert rule_cues(text).labels == labels
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "Les appels au service à la clientèle sont-ils enregistrés? Qui peut les écouter?",
