@@ -342,22 +342,44 @@ _SIGNATURE = re.compile(
          avant\s+d.imprimer|before\s+printing)
       | (to\s+unsubscribe|pour\s+vous\s+d[ée]sabonner|se\s+d[ée]sabonner)[^\n]{0,80}
         (click|cliquez|here|ici|link|lien|visit|visitez|https?:)
-      # A mailing's footer speaks of what the reader did ("because you signed up"): a person's
-      # "you are receiving this e-mail because I want my data deleted" is not cut.
-      | you\s+(are\s+receiving|are\s+getting|received|have\s+received|receive|got)\s+this\s+
-        (e-?mail|message|newsletter|communication|mailing)s?\s+(because\s+you|as\s+an?\s|since\s+you)
-      | vous\s+(recevez|avez\s+re[çc]u)\s+(ce|cet|le\s+pr[ée]sent)\s+
-        (courriel|message|e-?mail|infolettre|bulletin|envoi)\s+
-        ((car|parce\s+que|puisque)\s+vo(us|tre)|en\s+tant\s+que)
-      | if\s+you\s+(no\s+longer|don.t|do\s+not)\s+(wish|want)\s+to\s+receive
-      | si\s+vous\s+ne\s+(souhaitez|voulez|d[ée]sirez)\s+plus\s+recevoir
-      | (click|cliquez)\s+(here|ici)\s+
-        (to\s+(unsubscribe|opt\s+out)|pour\s+(vous\s+)?d[ée]s(abonner|inscrire))
-      | (unsubscribe|se\s+d[ée]sabonner|d[ée]sabonnement|d[ée]sinscription)\s*[|•·]   # a row of links
-      | (update|manage)\s+(your\s+)?(e-?mail\s+|subscription\s+)?(preferences|subscription)
-      | g[ée]rer\s+(vos|mes)\s+(pr[ée]f[ée]rences|abonnements?)
     )""",
     re.IGNORECASE | re.VERBOSE,
+)
+
+
+# A mailing's footer line ("You are receiving this email because you signed up",
+# "Unsubscribe | Manage preferences"), which says "unsubscribe" on the sender's behalf.
+# Only that line is dropped, and only when it speaks of the reader and never of the writer
+# (_FIRST_PERSON): a person may quote a footer, or address the officer the same way ("vous
+# recevez ce courriel en tant que responsable…"), and what they write next is their request.
+_MAILING_FOOTER = re.compile(
+    r"""^\s*(
+        you(\s+are|'re|\s+have)?\s+(receiving|getting|received|receive|got)\s+this\s+
+        (e-?mail|message|newsletter|mailing)s?\s+
+        ((because|since)\s+(you(\s+have|'ve|\s+are|'re)?\s+(signed|subscribed|opted|registered|joined|
+        purchased|created|made|bought|agreed|consented|visited|attended|asked|requested|an?\s)|
+        your\s+(e-?mail|address))|as\s+an?\s+(member|subscriber|customer|client|registered|valued))
+      | vous\s+(recevez|avez\s+re[çc]u)\s+(ce|cet|cette|le\s+pr[ée]sent)\s+
+        (courriel|message|e-?mail|infolettre|bulletin|envoi|lettre\s+d.information)\s*,?\s*
+        ((car|parce\s+que|puisque)\s+(vous\s+(vous\s+)?([êe]tes|[ée]tiez)\s+(abonn|inscrit|membre|client)|
+        vous\s+avez\s+(accept|consenti|achet|cr[ée]{2}|demand|visit|particip|souscrit|adh[ée]r)|
+        votre\s+(adresse|entreprise))|en\s+tant\s+que\s+(membre|abonn|client|inscrit|utilisat))
+      | if\s+you\s+(no\s+longer|don.t|do\s+not)\s+(wish|want)\s+to\s+receive\s+
+        (these|our|this|such|further|future|any\s+more|emails|messages|communications|newsletters)
+      | si\s+vous\s+ne\s+(souhaitez|voulez|d[ée]sirez)\s+plus\s+recevoir\s+
+        (nos|ces|cette|ce|de\s+(courriels|messages|communications)|l.infolettre|notre)
+      | (click|cliquez)\s+(here|ici)\s+
+        (to\s+(unsubscribe|opt\s+out)|pour\s+(vous\s+)?d[ée]s(abonner|inscrire))
+      | (unsubscribe|se\s+d[ée]sabonner|d[ée]sabonnement|d[ée]sinscription)\s*[|•·]\s*
+        (update|manage|g[ée]rer|mettre|modifier|privacy|politique|view|voir|preferences|pr[ée]f[ée]rences|
+        forward|transf[ée]rer|contact|web|online|en\s+ligne)
+      | ((update|manage)\s+(your\s+)?(e-?mail\s+|subscription\s+)?(preferences|subscription)|
+        g[ée]rer\s+(vos|mes)\s+(pr[ée]f[ée]rences|abonnements?))(\s*([|•·]|or|ou)[^\n]{0,40})?\s*$
+    )""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_FIRST_PERSON = re.compile(
+    r"(?<!\w)(i|i'm|i've|i'd|me|my|mine|myself|je|j'|m'|moi|mon|ma|mes)(?!\w)", re.IGNORECASE
 )
 
 
@@ -385,6 +407,9 @@ def extract_new_text(text: str) -> str:
                 i += 1  # the quote that follows is dropped line by line; answers between stay
                 continue
             break
+        if _MAILING_FOOTER.match(line) and not _FIRST_PERSON.search(line):
+            i += 1
+            continue
         if _SIGNATURE.match(line):
             # A signature ends the new text unless the sender goes on answering below
             # quoted lines further down (interleaved style).

@@ -151,8 +151,36 @@ def test_attachments_are_recorded_not_read() -> None:
         ("Spring sale.\n\nIf you no longer wish to receive these emails, reply STOP.", "Spring sale."),
         ("Promo.\nSe désabonner | Politique de confidentialité", "Promo."),
         ("Promo.\nGérer vos préférences", "Promo."),
+        ("Sale!\nYou're receiving this email because you signed up.", "Sale!"),
+        ("Promo.\nVous recevez cette infolettre parce que vous êtes abonné.", "Promo."),
+        # only the footer line goes: a person who quotes one goes on with their request
+        (
+            "Your newsletter says:\nIf you no longer wish to receive these emails, click here.\n"
+            "I clicked it three times. Delete my data.",
+            "Your newsletter says:\nI clicked it three times. Delete my data.",
+        ),
         # A person's sentence that merely starts like a footer is kept
         ("Unsubscribe", "Unsubscribe"),
+        # the same words, said by the writer or of something else, are the writer's
+        (
+            "Vous recevez ce courriel en tant que responsable de la protection des renseignements.\n"
+            "Je demande la communication de mon dossier.",
+            "Vous recevez ce courriel en tant que responsable de la protection des renseignements.\n"
+            "Je demande la communication de mon dossier.",
+        ),
+        (
+            "You are receiving this email because you ignored my requests.\nDelete everything.",
+            "You are receiving this email because you ignored my requests.\nDelete everything.",
+        ),
+        (
+            "Manage preferences link is broken, so I'm writing here: stop emailing me.",
+            "Manage preferences link is broken, so I'm writing here: stop emailing me.",
+        ),
+        (
+            "If you don't want to receive a complaint to the Commission, delete my data.",
+            "If you don't want to receive a complaint to the Commission, delete my data.",
+        ),
+        ("Unsubscribe | account 88812\nStop the texts.", "Unsubscribe | account 88812\nStop the texts."),
         (
             "Please take me off your list.\nUnsubscribe\nThanks",
             "Please take me off your list.\nUnsubscribe\nThanks",
