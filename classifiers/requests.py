@@ -43,8 +43,10 @@ _THIS_DATA = (
 # What is removed is money owed, not data: "remove the late fee from my account",
 # "enlever les frais de retard de mon compte" (put right after the verb).
 _NOT_MONEY = (
-    r"(?!\s+((the|a|those|these|this|that|les|la|le|ces|ce|cette)\s+)?(\w+\s+)?"
-    r"(fees?|charges?|penalt|frais|p[ée]nalit|int[ée]r[êe]ts|interest|amendes?|fines?)\b)"
+    r"(?!\s+((all\s+)?(the|a|those|these|this|that)|tou[st]\s+les|les|la|le|l'|ces|ce|cette)?\s*"
+    r"(?!(my|mes|mon|ma|our|nos|notre)\s)(\w+\s+){0,2}"
+    r"(fees?|charges?|penalt\w*|frais|p[ée]nalit\w*|int[ée]r[êe]ts?|interest|amendes?|fines?)\b"
+    r"(?!\s+(and|et)\s+(my|mes|mon|ma|our|nos|notre|all|tou)))"
 )
 # After "remove my number ...": the sender wants off a list, not erased (opt-out).
 _OFF_A_LIST = (
@@ -81,7 +83,7 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.9,
         rf"\b(access|copy|copies|see|view|obtain|get(?!\s+rid)|receive|review|export|download|"
-        rf"provide|send|give|furnish|supply)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
+        rf"provide|send|give|(furnish|supply)\s+me\s+with)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
     ),
     (
         "access",
@@ -93,7 +95,6 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.9,
         rf"\b(acc[eé]der|avoir\s+acc[eè]s|demande\s+(l.)?acc[eè]s\s+[àa]|consulter|obtenir|recevoir|copie|envoyer|"
-        rf"prendre\s+connaissance|"
         rf"transmettre|communiquer|voir|conna[iî]tre|exporter|t[ée]l[ée]charger)\b"
         rf"[^.?!\n]{{0,40}}\b{_MY}\s*{_DATA}",
     ),
@@ -109,13 +110,24 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.85,
         r"\b(demande|sollicite|r[ée]clame|requiers|obtenir)\s+(la\s+|une\s+)?(communication|transmission|"
-        r"consultation)\s+(int[ée]grale\s+|compl[èe]te\s+)?(de|des|du)\b[^.?!\n]{0,40}?\b(mon|ma|mes|"
-        r"me\s+concernant|dossier|renseignements|donn[ée]es|informations)\b",
+        r"consultation)\s+(int[ée]grale\s+|compl[èe]te\s+)?(de\s+(mon|ma|mes|l.ensemble\s+de\s+mes)\s*"
+        r"(dossier|renseignements|donn[ée]es|informations|fiche|profil|compte)|(de\s+l.ensemble\s+des|des|du|"
+        r"de\s+tou(te)?s\s+les)\s+(dossier|renseignements|donn[ée]es|informations)[^.?!\n]{0,40}?((me|le|la|les|"
+        r"nous)\s+concernant|[àa]\s+(mon|son|leur)\s+(sujet|nom|[ée]gard)|sur\s+moi|que\s+vous\s+(d[ée]tenez|"
+        r"avez|poss[ée]dez)))",
     ),
     (
         "access",
         0.85,
-        r"\bconfirmer\s+l.existence\s+(d.un|de|des|du)\s+(dossier|renseignements|donn[ée]es|informations)\b",
+        r"\bconfirmer\s+l.existence\s+(de\s+mon\s+dossier|(de\s+|d.)(un|tout)?\s*(dossier|renseignements|"
+        r"donn[ée]es|informations)(\s+personnel(le)?s)?\s+([àa]\s+mon\s+nom|me\s+concernant|[àa]\s+mon\s+sujet|"
+        r"sur\s+moi|que\s+vous\s+d[ée]tenez))",
+    ),
+    (
+        "access",
+        0.85,
+        r"\bprendre\s+connaissance\s+(de\s+(mon|ma|mes|l.ensemble\s+de\s+mes|tou[st]\s+mes)\s*|du\s+|des\s+)"
+        r"(dossier|renseignements|donn[ée]es|informations)(?!\s+(de\s+(ma|mon)\s+)?(r[ée]clamation|plainte|sinistre))",
     ),
     ("access", 0.85, r"\b(machine-readable|portable|csv|json|structured)\s+(format|file|export)\b"),
     ("access", 0.85, r"\b(format\s+(structur[ée]|csv|json|lisible))\b"),
@@ -150,8 +162,9 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.8,
         r"\b(copie|copy)\s+(compl[èe]te\s+)?(of|de|du|des)\s+(all\s+|tou[ts]\s+)?(my|mon|ma|mes|"
-        r"l.historique|the\s+history)\b(?!\s+((last|latest|recent|most\s+recent|previous|dernier|derni[èe]re|"
-        r"pr[ée]c[ée]dente?|r[ée]cente?)\s+)?(permis|passeport|passport|driver|licen[cs]e|id\b|"
+        r"l.historique|the\s+history)\b(?!\s+((last|latest|recent|most\s+recent|previous|monthly|"
+        r"(last|past)\s+(two|three|few|\d+)|derni(er|[èe]re)s?|pr[ée]c[ée]dente?s?|r[ée]cente?s?|mensuel(le)?s?)\s+)?"
+        r"(permis|passeport|passport|driver.?s?\s+licen|licen[cs]e|id\b(?!\s+verif)|"
         r"pi[èe]ce\s+d.identit|certificat|birth|diplom|dipl[ôo]me|facture|invoice|receipt|re[çc]u\b|bill\b))",
     ),
     ("access", 0.8, r"\bd.o[ùu]\s+(tenez|sortez|prenez)[- ]vous\s+(mes|mon|ma|nos|notre)\b"),
@@ -291,12 +304,25 @@ _CUES: list[tuple[str, float, str]] = [
         r"date|spelling|information|data)\b",
     ),
     # "que soient corrigés les renseignements", "les renseignements inexacts me concernant"
-    ("correction", 0.85, r"\bque\s+soi(en)?t\s+(corrig|rectifi|modifi|mise?s?\s+[àa]\s+jour)"),
+    (
+        "correction",
+        0.85,
+        r"\bque\s+soi(en)?t\s+(corrig|rectifi|modifi|mis)\w*(\s+[àa]\s+jour)?\s+(mes|mon|ma|les|la|le|l'|"
+        r"tou(te)?s?)\s*(les\s+)?(renseignements?|informations?|donn[ée]es?|coordonn[ée]es|adresse|nom|num[ée]ro|"
+        r"date\s+de\s+naissance|dossier|fiche|profil)",
+    ),
     (
         "correction",
         0.8,
-        r"\b(renseignements|informations|donn[ée]es)\s+(personnel(le)?s\s+)?(inexacts?|inexactes?|erron[ée]e?s|"
-        r"incompl[èe]te?s|p[ée]rim[ée]e?s)\b",
+        r"\b(renseignements?|informations?|donn[ée]es?)\s+(personnel(le)?s?\s+)?(inexacte?s?|erron[ée]e?s?|"
+        r"incompl[èe]te?s?|p[ée]rim[ée]e?s?)\b[^.?!\n]{0,40}?((me|le|la|les)\s+concernant|[àa]\s+(mon|son)\s+"
+        r"(sujet|dossier|nom)|(dans|de|[àa]|sur)\s+(mon|ma|mes|son|sa|ses)\s|sur\s+moi)",
+    ),
+    (
+        "correction",
+        0.8,
+        r"\b(mon|ma|mes|son|sa|ses|notre|nos)\s[^.?!\n]{0,60}\b(renseignements?|informations?|donn[ée]es?)\s+"
+        r"(personnel(le)?s?\s+)?(inexacte?s?|erron[ée]e?s?|incompl[èe]te?s?|p[ée]rim[ée]e?s?)\b",
     ),
     (
         "correction",
@@ -349,8 +375,15 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "deletion",
         0.85,
-        r"\b(d[ée]sindex(er|ez|iez)|d[ée]r[ée]f[ée]renc(er|ez|iez)|de-?index|"
-        r"cess(er|ez|iez)\s+(de\s+diffuser|la\s+diffusion))\b",
+        r"\b((d[ée]sindex|d[ée]r[ée]f[ée]renc)(er|ez|iez|[ée]e?s?)|de-index|deindex)\b"
+        r"(?![^.?!\n]{0,20}\b(rente|pension|salaire|prestation|prix|tarif|loyer|allocation))",
+    ),
+    (
+        "deletion",
+        0.85,
+        r"\bcess(er|ez|iez)\s+(de\s+diffuser|la\s+diffusion\s+(de|des|du|d'))\s*(ma|mon|mes|la|le|les|l'|cette|"
+        r"ce|ces)?\s*(\w+\s+){0,2}?(photos?|nom|images?|vid[ée]os?|renseignements|coordonn[ée]es|informations|"
+        r"profil|adresse|donn[ée]es|dossier)\b",
     ),
     (
         "deletion",

@@ -561,6 +561,14 @@ def test_what_was_collected_about_someone_is_access(text: str) -> None:
         ("Les renseignements inexacts qui figurent à mon dossier doivent être rectifiés.", "correction"),
         ("Je vous demande de désindexer tout hyperlien rattaché à mon nom.", "deletion"),
         ("Veuillez cesser la diffusion de ma photo sur votre site.", "deletion"),
+        ("Je veux que mon profil soit désindexé de Google.", "deletion"),
+        ("Veuillez confirmer l'existence de mon dossier.", "access"),
+        (
+            "En application de l'article 15, je vous demande la communication de l'ensemble des données "
+            "me concernant.",
+            "access",
+        ),
+        ("L'information inexacte dans mon dossier doit être changée.", "correction"),
     ],
 )
 def test_the_laws_own_words_ask_for_a_right(text: str, label: str) -> None:
@@ -580,6 +588,28 @@ def test_allowing_a_disclosure_is_no_access_cue(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        # the law's words about something else than one's own file
+        "I can supply my account number if you need it.",
+        "Could you supply the account number for the wire transfer refund?",
+        "Je viens de prendre connaissance de la fermeture de mon compte. Pourquoi?",
+        "Je demande la communication du numéro de dossier de ma plainte.",
+        "Je demande la transmission des informations sur vos tarifs 2025.",
+        "Pouvez-vous confirmer l'existence d'un dossier de réclamation pour mon sinistre?",
+        "J'aimerais que soit modifié mon forfait cellulaire.",
+        "J'aimerais que soit modifiée la date de mon rendez-vous.",
+        "Vous m'accusez d'avoir fourni des renseignements inexacts.",
+        "Votre dernière réponse contenait des informations incomplètes.",
+        "Allez-vous désindexer ma rente de retraite?",
+        "Veuillez cesser de diffuser vos publicités sur mon cellulaire.",
+    ],
+)
+def test_the_laws_words_about_something_else_ask_nothing(text: str) -> None:
+    assert rule_cues(text).labels == []
+
+
+@pytest.mark.parametrize(
     ("text", "labels"),
     [
         # a fee taken off an account, or a copy of the last bill, is billing, not data
@@ -587,10 +617,19 @@ def test_allowing_a_disclosure_is_no_access_cue(text: str) -> None:
         ("Pouvez-vous enlever les frais de retard de mon compte?", []),
         ("Could you send me a copy of my last invoice?", []),
         ("Pouvez-vous m'envoyer une copie de ma dernière facture?", []),
+        ("Pouvez-vous m'envoyer une copie de mes dernières factures?", []),
+        ("Could you send me a copy of my monthly bill?", []),
+        ("Please remove the late penalty from my account.", []),
+        ("Veuillez enlever la pénalité de retard de mon compte.", []),
+        ("Can you remove all the late fees from my account?", []),
         # what is one's own still is
         ("Please remove my credit card from my account.", ["deletion"]),
         ("Remove my phone number from my account.", ["deletion"]),
         ("Send me a copy of my file.", ["access"]),
+        ("I request a copy of my previous driver trip data", ["access"]),
+        ("Please delete my interest profile and all my personal data.", ["deletion"]),
+        ("Supprimez mes intérêts et mon profil publicitaire.", ["deletion"]),
+        ("Remove the fees and my personal data from your systems.", ["deletion"]),
     ],
 )
 def test_a_bill_is_not_personal_data(text: str, labels: list[str]) -> None:
