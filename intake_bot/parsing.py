@@ -374,13 +374,11 @@ _MAILING_FOOTER = re.compile(
         (update|manage|g[ée]rer|mettre|modifier|privacy|politique|view|voir|preferences|pr[ée]f[ée]rences|
         forward|transf[ée]rer|contact|web|online|en\s+ligne)
       | ((update|manage)\s+(your\s+)?(e-?mail\s+|subscription\s+)?(preferences|subscription)|
-        g[ée]rer\s+(vos|mes)\s+(pr[ée]f[ée]rences|abonnements?))(\s*([|•·]|or|ou)[^\n]{0,40})?\s*$
+        g[ée]rer\s+vos\s+(pr[ée]f[ée]rences|abonnements?))(\s*([|•·]|or|ou)[^\n]{0,40})?\s*$
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_FIRST_PERSON = re.compile(
-    r"(?<!\w)(i|i'm|i've|i'd|me|my|mine|myself|je|j'|m'|moi|mon|ma|mes)(?!\w)", re.IGNORECASE
-)
+_FIRST_PERSON = re.compile(r"(?<!\w)(i|me|my|mine|myself|je|j'|m'|moi|mon|ma|mes)(?!\w)", re.IGNORECASE)
 
 
 def extract_new_text(text: str) -> str:
