@@ -40,6 +40,12 @@ _THIS_DATA = (
     r"(this|that|these|those|ce|cet|cette|ces)\s+(\w+\s+)?(data|information|records|account|profile|"
     r"donn[ée]es|renseignements|informations|compte|profil|fiche|dossier)\b"
 )
+# Data said to be wrong, the object of a correction: "des informations erronées", "les
+# renseignements personnels inexacts"
+_INACCURATE = (
+    r"(renseignements?|informations?|donn[ée]es?)\s+(personnel(le)?s?\s+)?(inexacte?s?|erron[ée]e?s?|"
+    r"incompl[èe]te?s?|p[ée]rim[ée]e?s?)\b"
+)
 # What is removed is money owed, not data: "remove the late fee from my account",
 # "enlever les frais de retard de mon compte" (put right after the verb).
 _NOT_MONEY = (
@@ -314,15 +320,13 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "correction",
         0.8,
-        r"\b(renseignements?|informations?|donn[ée]es?)\s+(personnel(le)?s?\s+)?(inexacte?s?|erron[ée]e?s?|"
-        r"incompl[èe]te?s?|p[ée]rim[ée]e?s?)\b[^.?!\n]{0,40}?((me|le|la|les)\s+concernant|[àa]\s+(mon|son)\s+"
-        r"(sujet|dossier|nom)|(dans|de|[àa]|sur)\s+(mon|ma|mes|son|sa|ses)\s|sur\s+moi)",
+        rf"\b{_INACCURATE}[^.?!\n]{{0,40}}?((me|le|la|les)\s+concernant|[àa]\s+(mon|son)\s+"
+        rf"(sujet|dossier|nom)|(dans|de|[àa]|sur)\s+(mon|ma|mes|son|sa|ses)\s|sur\s+moi)",
     ),
     (
         "correction",
         0.8,
-        r"\b(mon|ma|mes|son|sa|ses|notre|nos)\s[^.?!\n]{0,60}\b(renseignements?|informations?|donn[ée]es?)\s+"
-        r"(personnel(le)?s?\s+)?(inexacte?s?|erron[ée]e?s?|incompl[èe]te?s?|p[ée]rim[ée]e?s?)\b",
+        rf"\b(mon|ma|mes|son|sa|ses|notre|nos)\s[^.?!\n]{{0,60}}\b{_INACCURATE}",
     ),
     (
         "correction",
