@@ -281,6 +281,11 @@ def main() -> int:
             {**masked, "held_mask": "drop", "sentence_settings": pairs},
         ),
         (
+            "stems + rule cues, held clause dropped, word pairs",  # pairs in the message model too
+            train_module.stemmed_words,
+            {**masked, **pairs, "held_mask": "drop", "sentence_settings": pairs},
+        ),
+        (
             "stems + rule cues, held clause masked, word pairs",
             train_module.stemmed_words,
             {**masked, **pairs, "sentence_settings": pairs},
