@@ -923,8 +923,38 @@ _SENTENCE_BREAK = re.compile(r"[.!?\n]")
 # leans on its thread for that and is left to the model.
 _NAMES_A_PERSON = re.compile(
     r"(?<!\w)([mj]'|(i|je|me|moi|mon|ma|mes|mien|mienne|miens|miennes|nous|nos|notre|nôtre|"
-    r"my|mine|myself|our|us|ours|son|sa|ses|lui|his|her|him)(?!\w))|"
-    r"\b(this|ce|cette)\s+(number|phone|address|e-?mail|num[ée]ro|adresse|courriel)\b"
+    # "son", not "le son", the sound
+    r"my|mine|myself|our|us|ours|(?<!le )(?<!du )(?<!au )(?<!un )son|sa|ses|lui|his|her|him)(?!\w))|"
+    r"\b(this|ce|cette)\s+(number|phone|address|e-?mail|num[ée]ro|adresse|courriel)\b|"
+    # or, with no pronoun, data held about someone: "what you've got on file", "ce que vous
+    # avez dans vos dossiers", "under the name Jean Tremblay", "quels renseignements détenez-vous"
+    r"\bon\s+file\b|\bdans\s+vos\s+(dossiers|fichiers|registres|syst[èe]mes)\b|"
+    r"\b(under|sous)\s+(the\s+|le\s+)?(name|nom)\b|\bau\s+nom\s+d|"
+    r"\b(what|ce\s+que|ce\s+qu')\s*(you|vous)('ve)?\s+(have|got|hold|avez|d[ée]tenez|poss[ée]dez)\b|"
+    r"\b(info\w*|data|details|records|renseignements|donn[ée]es)\s+((do|that|which|que|qu')\s*)?"
+    r"(you|vous)('ve)?\s+(have|got|hold|avez|d[ée]tenez|poss[ée]dez)\b|"
+    r"\b(info\w*|data|details|records|renseignements|donn[ée]es)\s+(avez|d[ée]tenez|poss[ée]dez)-vous\b|"
+    r"\b(you|vous)\s+((still|encore|toujours)\s+)?(have|hold|avez|d[ée]tenez|poss[ée]dez)\s+((still|encore|toujours)\s+)?"
+    r"(any|some|des|de|d')\s*(\w+\s+)?(info\w*|data|details|records|files?|renseignements|donn[ée]es|dossiers?)\b|"
+    # or one file, one account: "ce qui figure au dossier", "what's on record"
+    r"\b(au|du)\s+(dossier|compte)\b|\b(in|on)\s+the\s+(file|account|record)\b|\bon\s+record\b"
+)
+# How a writer asks, naming themselves only as the one who asks or is told: "je voudrais
+# savoir si", "pouvez-vous me dire", "can you tell me whether", "I was wondering". A question
+# about practices asked this way names no one whose data it could be ("Je voudrais savoir si
+# vos caméras enregistrent aussi le son"), and asks a question even without its "?".
+_ASKING = re.compile(
+    r"(?<!\w)((j'|je\s+)(voudrais|voulais|veux|aimerais|aimerai|souhaite|souhaiterais|souhaitais)\s+"
+    r"(bien\s+)?savoir|je\s+me\s+(demande|demandais|pose|posais)(\s+la\s+question)?|"
+    r"(pouvez|pourriez|pourrais|peux)(-|\s+)(vous|tu)\s+(me\s+(dire|pr[ée]ciser|indiquer|expliquer)|"
+    r"m'(indiquer|expliquer|informer|[ée]clairer))|"
+    r"(can|could|would|will)\s+(you|u|someone|anyone)\s+(please\s+)?(tell\s+me|let\s+me\s+know)|"
+    r"(please\s+)?let\s+me\s+know|i('d|\s+would)\s+(like|love)\s+to\s+(know|understand|find\s+out)|"
+    r"i\s+(want|wanted)\s+to\s+(know|understand|find\s+out)|i('m|\s+am|\s+was)\s+(just\s+)?"
+    r"(wondering|curious)|i\s+wonder(ed)?)"
+    # ... and asks whether, how, why, where or who: "what data you keep" may be about the
+    # writer's own, and is left to the model
+    r"(?=\s*:?\s*(si|s'|if|whether|how|combien|comment|o[ùu]|where|pourquoi|why|when|quand|qui|who)(?!\w))"
 )
 
 # "Je ne reçois plus les rappels par texto, est-ce qu'il y a un problème?", "I'm not getting
@@ -1140,7 +1170,7 @@ def classify_request(text: str, subject: str = "") -> Classification:
     labels, ruled = given(learned, rules.scores, rules.withdrawn, len(text.split()))
     # rights the model alone gave (no cue of theirs fired), that a check below takes back, and why
     not_given: dict[str, str] = {}
-    if "access" in labels and _names_no_one(rules, subject):
+    if "access" in labels and _names_no_one(rules, subject, reading.sentences.get("access")):
         not_given["access"] = "a question that names no one whose data it is"
     if "opt-out" in labels and _mail_stopped(rules, reading):
         not_given["opt-out"] = "says that mail no longer comes"
@@ -1181,14 +1211,17 @@ def given(
     return labels, ruled
 
 
-def _names_no_one(rules: Classification, subject: str) -> bool:
+def _names_no_one(rules: Classification, subject: str, sentence: str | None = None) -> bool:
     """Whether a message that no access cue reads as a request asks a question and names no
-    person whose data it could be (_NAMES_A_PERSON)."""
+    person whose data it could be (_NAMES_A_PERSON), the writer counting for none where
+    they only ask (_ASKING). When one *sentence* gave the model's access, that sentence is
+    the one that must ask: "Envoyez une copie du dossier. Quels sont les frais?" asks for it."""
+    asked = sentence or rules.body
     return (
         rules.scores["access"] == 0
         and not _REPLY.match(subject)
-        and "?" in rules.body
-        and _NAMES_A_PERSON.search(rules.body) is None
+        and ("?" in asked or _ASKING.search(asked) is not None)
+        and _NAMES_A_PERSON.search(_ASKING.sub(" ", rules.body)) is None
     )
 
 

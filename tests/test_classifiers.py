@@ -643,6 +643,9 @@ def test_a_bill_is_not_personal_data(text: str, labels: list[str]) -> None:
         "Est-ce que les images des caméras du magasin sont conservées, et qui peut les visionner?",
         "Does the app keep a history of the locations, and who has access to it?",
         "Are the security camera recordings at your store kept, and who can watch them?",
+        # asked through "I'd like to know", "can you tell me": the writer only asks
+        "Je voudrais savoir si vos caméras enregistrent aussi le son.",
+        "Can you tell me whether you share customer data with advertisers?",
     ],
 )
 def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
@@ -662,6 +665,11 @@ def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
         "Avez-vous encore mon dossier? J'aimerais le voir.",
         "Est-ce que le dossier de mon fils contient les notes de la psychologue? J'aimerais les lire.",
         "How did you get this number? Who gave it to you?",
+        # named only as the one who asks, but asking what is held about someone
+        "Can you let me know what you've got on file?",
+        "Pouvez-vous me dire ce que vous avez dans vos dossiers?",
+        "Can you tell me what's on file under the name Jean Tremblay?",
+        "J'aimerais savoir quels renseignements vous détenez.",
     ],
 )
 def test_a_question_that_names_someone_can_ask_for_access(text: str) -> None:
@@ -708,12 +716,34 @@ def test_mail_that_should_stop_is_opt_out(text: str) -> None:
         ("Who gave you this number?", "", False),
         ("Les appels sont-ils enregistrés? Qui peut les écouter?", "Re: Votre appel", False),  # a reply
         ("Les appels sont enregistrés. Qui peut les écouter.", "", False),  # no question asked
+        # a question asked through its frame, with or without "?"
+        ("J'aimerais savoir combien de temps vous gardez les enregistrements.", "", True),
+        ("I'd like to know how long you keep the camera footage", "", True),
+        ("Je me demande si vos serveurs sont au Canada.", "", True),
+        ("Could you let me know whether your website uses cookies?", "", True),
+        # "what data": perhaps the writer's own, so the frame stays and names the writer
+        ("Could you let me know what information you collect?", "", False),
+        ("Je voudrais savoir si le son est enregistré.", "", True),  # "le son", the sound
+        ("I'd like to know what information you hold.", "", False),  # what is held
+        ("Je voudrais savoir si vous avez mon dossier.", "", False),
+        ("Je voudrais savoir si son dossier est complet.", "", False),
     ],
 )
 def test_who_a_question_names(text: str, subject: str, names_no_one: bool) -> None:
     from intake_bot.classifiers.requests import _names_no_one
 
     assert _names_no_one(rule_cues(text, subject), subject) is names_no_one
+
+
+def test_the_sentence_that_asked_for_access_must_be_the_question() -> None:
+    """The order ("Send the documents.") gave access; the question ("What are the fees?") is another
+    sentence, and alone it names no one."""
+    from intake_bot.classifiers.requests import _names_no_one
+
+    rules = rule_cues("Envoyez une copie des documents. Quels sont les frais?")
+    assert _names_no_one(rules, "") is True
+    assert _names_no_one(rules, "", "envoyez une copie des documents.") is False
+    assert _names_no_one(rules, "", "quels sont les frais?") is True
 
 
 def test_capitals_do_not_matter_to_the_rules() -> None:
@@ -723,7 +753,7 @@ def test_capitals_do_not_matter_to_the_rules() -> None:
 
     helpers = ("_NEGATION", "_CLAUSE_BREAK", "_RETRACTION", "_CONDITION", "_WRONG")
     helpers += ("_FRENCH_NE", "_FRENCH_PAS", "_ASKS_WHAT", "_ABOUT_SOMEONE", "_NAMES_A_PERSON")
-    helpers += ("_MAIL_STOPPED",)
+    helpers += ("_MAIL_STOPPED", "_ASKING")
     patterns = [pattern for _, _, pattern in requests._CUES]
     patterns += [getattr(requests, name).pattern for name in helpers]
     for pattern in patterns:
