@@ -50,9 +50,45 @@ _INACCURATE = (
 # "enlever les frais de retard de mon compte" (put right after the verb).
 _NOT_MONEY = (
     r"(?!\s+((all\s+)?(the|a|those|these|this|that)|tou[st]\s+les|les|la|le|l'|ces|ce|cette)?\s*"
-    r"(?!(my|mes|mon|ma|our|nos|notre)\s)(\w+\s+){0,2}"
-    r"(fees?|charges?|penalt\w*|frais|p[ée]nalit\w*|int[ée]r[êe]ts?|interest|amendes?|fines?)\b"
-    r"(?!\s+(and|et)\s+(my|mes|mon|ma|our|nos|notre|all|tou)))"
+    r"(?!(my|mes|mon|ma|our|nos|notre)\s)([$€]?\w+([.,]\d+)?(\s*[$€])?\s+){0,2}"
+    # not "free of charge", "sans frais", nor one's interests ("my interest profile")
+    r"(?<!sans\s)(?<!of\s)(?<!no\s)(?<!without\s)(?<!criminal\s)(?<!withdrawn\s)(?<!dismissed\s)"
+    r"(fees?|charges?|penalt\w*|frais|p[ée]nalit\w*|int[ée]r[êe]ts?(?!\s+(de|du)\s+(mon|ma)\s+profil)|"
+    r"interest(?!\s*-?\s*(profile|categor|segment|based|data))|amendes?|fines?)\b"
+    # and the data that comes with it: "the $25 fee along with my phone number", not "the fee on
+    # my account and my daughter's"
+    r"(?!(?:(?!\s(from|off|on|in|of|to|de|du|des|d'|sur|dans|[àa]|au)\s*(my|mon|ma|mes|our|nos|notre|the|le|la|"
+    r"les|l'|your|votre|vos)\b)[^.?!\n]){0,25}?\s(and|et|&|pis|plus|also|aussi|ainsi\s+que|as\s+well\s+as|along\s+with)\s+"
+    r"(my|mes|mon|ma|our|nos|notre|all|tou)))"
+)
+# An account's balance, statement, password or number, a file's status, is no personal
+# information to access: "where can I view my account balance?", "connaître le solde de mon
+# compte", "télécharger le relevé de mon compte" are support questions. _DETAIL_GAP is the gap
+# between an access verb and "my data" that passes over no such detail; _NOT_DETAIL follows it.
+_DETAIL = (
+    r"(soldes?|relev[ée]s?|mots?[\s-]+de[\s-]+passe|nip|[ée]tats?|statuts?|identifiants?|factures?|avancement|"
+    r"codes?|liens?|balances?|statements?|passwords?|pin|status|invoices?|bills?|login|username|links?)"
+)
+# a number or the settings are a detail of an account, not of a file ("the phone number on my file")
+_DETAIL_GAP = (
+    rf"(?:(?!\b({_DETAIL}(\s+(?!(and|et|or|ou)\b)[\w']+){{0,2}}\s*(de|du|d'|des|of|for|on|in|to|[àa]|au|sur|"
+    r"dans|pour)\s*(my|mon|ma|the|le|la|l')\s*(account|compte|dossier|file|profile?)\b|(num[ée]ros?|numbers?|"
+    r"param[èe]tres|settings)\s*(de|du|d'|of|for|on|in|to|[àa]|au|sur|dans|pour)\s*(my|mon|ma|the|le|la|l')\s*"
+    r"(account|compte)\b|o[ùu]\s+en\s+est))[^.?!\n]){0,40}"
+)
+_NOT_DETAIL = (
+    r"(?!('s)?\s+(balances?|statements?|passwords?|numbers?|settings|status|login|username|credentials|pin|"
+    r"summary|dashboard)\b(?!\s+(and|history|records?|logs?|data)\b))"
+)
+# Consent refused to a price or a contract is a complaint: "I do not consent to the price increase"
+_NOT_A_BILL = (
+    r"(?!\s+(to|[àa]|au|aux)\s+(\w+\s+){0,3}?(price|prix|rates?|charges?|fees?|increase|terms|renewal|renouvellement|"
+    r"billed|charged|hold|payments?|contract|contrat|payer|frais|hausse|tarifs?|factur\w*|conditions|auto-?renew\w*))"
+)
+# What an organisation holds about someone, as the object of "take my ... off", "don't keep my ..."
+_HELD = (
+    r"(info\w*|data|details|contact\w*|number|phone(\s+number)?|e-?mail(\s+address)?|address|card|credit\s+card|"
+    r"records?|photos?|pictures?|name|sin|personal\s+\w+|medical\s+\w+|cv|r[ée]sum[ée])"
 )
 # After "remove my number ...": the sender wants off a list, not erased (opt-out).
 _OFF_A_LIST = (
@@ -89,7 +125,7 @@ _CUES: list[tuple[str, float, str]] = [
         "access",
         0.9,
         rf"\b(access|copy|copies|see|view|obtain|get(?!\s+rid)|receive|review|export|download|"
-        rf"provide|send|give|(furnish|supply)\s+me\s+with)\b[^.?!\n]{{0,40}}\b{_MY}\s+{_DATA}",
+        rf"provide|send|give|(furnish|supply)\s+me\s+with)\b{_DETAIL_GAP}\b{_MY}\s+{_DATA}{_NOT_DETAIL}",
     ),
     (
         "access",
@@ -102,7 +138,7 @@ _CUES: list[tuple[str, float, str]] = [
         0.9,
         rf"\b(acc[eé]der|avoir\s+acc[eè]s|demande\s+(l.)?acc[eè]s\s+[àa]|consulter|obtenir|recevoir|copie|envoyer|"
         rf"transmettre|communiquer|voir|conna[iî]tre|exporter|t[ée]l[ée]charger)\b"
-        rf"[^.?!\n]{{0,40}}\b{_MY}\s*{_DATA}",
+        rf"{_DETAIL_GAP}\b{_MY}\s*{_DATA}",
     ),
     (
         "access",
@@ -363,6 +399,31 @@ _CUES: list[tuple[str, float, str]] = [
         rf"[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}){_OFF_A_LIST}",
     ),
     ("deletion", 0.85, rf"\bdispose\s+of\s+{_MY}\s+{_DATA}"),
+    # the right to be forgotten in plain words: "faites disparaître mon nom de vos fichiers",
+    # "oubliez-moi", "forget everything you know about me"
+    (
+        "deletion",
+        0.85,
+        rf"\b(dispara[îi]tre\s+(mon|ma|mes|toutes?\s+mes|tous\s+mes|nos|notre)\s*"
+        rf"({_DATA}|{_FIELDS}|photos?|images?|vid[ée]os?)\b|"
+        r"(oubli(ez|iez)(-|\s+)|oublie-)mo[iée]\b(?!\s+(pas|point|au|aux|ce|cette|cet|[àa]|pour)\b)|"
+        r"oubli(ez|iez)\s+tout\s+ce\s+que\s+vous\s+(savez|avez|d[ée]tenez|poss[ée]dez)\s+((sur|de)\s+moi|"
+        r"[àa]\s+mon\s+sujet|me\s+concernant)\b|oubli(ez|iez)\s+que\s+j'(ai\s+)?exist|"
+        r"oubli[ée](?<=[êe]tre\soubli[ée])|forgotten(?<=\bbe\sforgotten)|"
+        # "forget me" ending its sentence ("please forget me."), not "forget me not", "forget about me??"
+        r"forget\s+(about\s+)?me\s*(please|pls|now|completely|for\s+good)?\s*([.!]|$)|"
+        r"forget\s+(everything|all)\s+(you\s+(know|have|hold)\s+|you've\s+got\s+)?(about|on)\s+me\b|"
+        r"toute\s+trace\s+de\s+(moi|mon|ma|mes)\b|(every|all|any)\s+traces?\s+of\s+me\b)",
+    ),
+    # "forget I exist" as an order, not "your support team seems to forget I exist"
+    (
+        "deletion",
+        0.85,
+        r"\bforget(?:(?<=^forget)|(?<=[.!,;:\n]forget)|(?<=[.!,;:\n] forget)|(?<=please forget)|"
+        r"(?<=pls forget)|(?<=just forget)|(?<=and forget)|(?<=so forget)|(?<=then forget))\s+(that\s+)?"
+        r"(i|you)\s+(ever\s+)?"
+        r"(exist(ed)?|knew\s+me|was\s+(ever\s+)?(a|your)\s+(customer|client|member|user))\b",
+    ),
     (
         "deletion",
         0.8,
@@ -403,7 +464,9 @@ _CUES: list[tuple[str, float, str]] = [
         rf"suppression|effacement|destruction|retirer|retirez|enlever|enlevez|[ôo]ter|[ôo]tez|"
         rf"d[ée]barrasse[zr]-vous\s+de|vous\s+d[ée]barrasser\s+de)\b"
         rf"{_NOT_MONEY}[^.?!\n]{{0,40}}\b({_MY}\s*{_DATA}|{_MY}\s*{_FIELDS}|"
-        rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs)){_OFF_A_LIST}",
+        rf"(de|des)\s+vos\s+(bases?|dossiers|syst[èe]mes|fichiers|serveurs)|"
+        rf"tout\s+ce\s+que\s+vous\s+(avez|d[ée]tenez|poss[ée]dez|conservez|gardez|savez)"
+        rf"(?![^.?!\n]{{0,30}}\b(panier|cart|cache|brouillons?|commandes?)\b)){_OFF_A_LIST}",
     ),
     (
         "deletion",
@@ -444,7 +507,8 @@ _CUES: list[tuple[str, float, str]] = [
         "deletion",
         0.85,
         r"\b(delete|erase|remove|destroy|shred|take\s+down|supprimer|supprimez|effacer|effacez|retirer|"
-        r"retirez|enlever|enlevez|[ôo]ter|[ôo]tez|d[ée]truire|d[ée]truisez|d[ée]chiqueter)\b[^.?!\n]{0,30}"
+        r"retirez|enlever|enlevez|[ôo]ter|[ôo]tez|d[ée]truire|d[ée]truisez|d[ée]chiqueter|suppression|retrait|"
+        r"effacement|removal|deletion)\b[^.?!\n]{0,30}"
         r"\b(my|his|her|our|mes|mon|ma|ses|son|sa|nos|notre)\s+(\w+\s+(and|et)\s+)?(old\s+|ancienne?s?\s+)?(photos?|pictures?|"
         r"pics?|images?|videos?|vid[ée]os?|cv|r[ée]sum[ée]s?|credit\s+card|carte\s+de\s+cr[ée]dit|"
         r"recordings?|enregistrements?|nas|sin|social\s+insurance\s+number|fax)\b",
@@ -457,9 +521,47 @@ _CUES: list[tuple[str, float, str]] = [
         r"\b((supprimez|effacez|d[ée]truisez|enlevez|retirez|jetez)-(le|la|les)|"
         r"(supprimez|effacez|d[ée]truisez|jetez|enlevez)\s+(ça|ca|cela|ce\s+que\s+vous\s+avez|tout\s+ça)|"
         r"(jeter|jetez)\s+(le|la|les|mon|ma|mes)\s+(formulaires?|copies?|documents?|papiers?|dossiers?|fiches?)|"
-        r"(delete|erase|destroy|shred)\s+(what\s+you\s+have|whatever\s+you\s+have|them\s+all))\b",
+        r"(delete|erase|destroy|shred|wipe)\s+(what\s+you\s+have|whatever\s+you\s+have|them\s+all))\b",
+    ),
+    # after another request: "send me a copy, then wipe it", "envoyez-les-moi, puis les effacer"
+    (
+        "deletion",
+        0.6,
+        r"\b((then|afterwards|after\s+that)\s*,?\s+(please\s+)?(delete|erase|wipe|destroy|purge|get\s+rid\s+of)\s+"
+        r"(it|them|it\s+all|them\s+all|everything|the\s+rest|all\s+of\s+(it|them))\s*(?=[.!,]|$|\s+(please|pls|too|"
+        r"as\s+well|for\s+good|permanently|afterwards))|(delete|erase|wipe|destroy)\s+(it|them)\s+(afterwards|"
+        r"after(wards)?\s*([.!]|$))|(puis|ensuite|pis|apr[èe]s(\s+[çc]a)?)\s*,?\s+(de\s+)?((vous\s+pouvez\s+)?(les|l')\s*"
+        r"(effacer|supprimer|d[ée]truire)|tout\s+(effacer|supprimer|d[ée]truire)|(effacez|supprimez|d[ée]truisez)(-les|"
+        r"\s+(tout|toute|le\s+reste|le\s+tout))))(?![^.?!\n]{0,30}\b(panier|cart|cache|brouillons?|drafts?)\b)",
     ),
     ("deletion", 0.85, rf"\b(want|need)\s+(all\s+)?{_MY}\s+{_DATA}\s+(\w+\s+){{0,2}}gone\b"),
+    # "take his number off my file", "take it off your system", "I'd like to disappear from
+    # your records" (off a list is left out: "take me off your mailing list" opts out)
+    (
+        "deletion",
+        0.85,
+        rf"\b(take\s+(my|his|her|our|their)\s+(\w+\s+){{0,2}}?{_HELD}\s+(off|out\s+of)|(take|get)\s+(it|them|me|my\s+"
+        rf"(\w+\s+)?{_HELD})\s+(off|out\s+of)\s+(your|all\s+your)\s+(\w+\s+)?(systems?|records?|files?|databases?|servers?|"
+        r"crm)|take\s+(his|hers|theirs)\s+off\s+(my|his|her|our)\s+(file|record|account)|"
+        r"take\s+(my|his|her|the)\s+([\w-]+\s+){1,2}?off\s+(my|his|her|our)\s+(file|record)s?|"
+        r"disappear\s+from\s+(your|all\s+your|all\s+of\s+your)|dispara[îi]tre\s+de\s+(vos|votre|tous\s+vos)|"
+        rf"sorte[zs]-moi\s+de\s+(vos|votre)\s+(dossiers?|fichiers?|syst[èe]mes?|registres?|bases?))\b{_OFF_A_LIST}",
+    ),
+    # "don't keep my contact info", "I'd prefer you didn't keep mine", "ne gardez pas mes
+    # coordonnées": under RULE_SURE, since a question asks it too ("you don't keep my card, right?")
+    (
+        "deletion",
+        0.8,
+        rf"\b((don't|dont|do\s+not)\s+(keep|store|retain|hold\s+on\s+to)\s+((any\s+of\s+)?(my|his|her|their|our)\s+"
+        rf"(\w+\s+){{0,2}}?{_HELD}|(mine|his|hers|theirs)\b))",
+    ),
+    (
+        "deletion",
+        0.8,
+        r"\b(ne\s+(gardez|conservez|gardiez|conserviez)|gardez|conservez)\s+(pas|aucune?)\s+(de\s+)?(mes|mon|ma|ses|son|sa|"
+        r"nos|notre|leurs?)\s+(\w+\s+)?(coordonn|donn|renseign|infos?|informations|num[ée]ro|adresse|courriel|carte|"
+        r"dossier|photos?|documents?|nas)\w*\b",
+    ),
     # "fermez mon compte et n'en gardez rien", "don't keep any copy"
     (
         "deletion",
@@ -619,6 +721,78 @@ _CUES: list[tuple[str, float, str]] = [
         r"\bstop\s+(all\s+|the\s+|your\s+|these\s+|those\s+)*(promotional|promo|promos|marketing|"
         r"advertising|newsletters?|spam|texts|txts|sms|e-?mails|calls|phone\s+calls|solicitations?|"
         r"phone\s+solicitations|mailings|mailers|flyers)\b",
+    ),
+    # more ways to ask for no more mail: "don't send me anything ever again", "fin des envois
+    # promotionnels", "arrêtez les textos", "I'd prefer not to get offers", "turn those promo
+    # texts off", "I don't want to be contacted by your partners" (a reviewer's invented
+    # messages narrowed each: "why do you never send me the receipt?", "I don't want to be
+    # called before 9am", "comment arrêter les notifications?" are no opt-out)
+    (
+        "opt-out",
+        0.85,
+        r"\b((don't|dont|do\s+not|never(?<!you\snever)(?<!u\snever))\s+send\s+(me|him|her|us|them)\s+"
+        r"(anything\s*(([.!]|$)|(else\s+)?(again|ever|any\s*more|by\s+(mail|post)))|any\s*more\b|"
+        r"((the|your|any|these|those|ur)\s+)?(\w+\s+)?(flyers|promos?|promotions|offers|newsletters?|ads|marketing|"
+        r"mailings|brochures|catalogu?e?s?)|(the|your|any|these|those|ur)\s+(promo\w*|marketing|advertising)\s+e-?mails)|"
+        r"(prefer|rather)\s+not\s+(to\s+)?(get|receive)\s+(\w+\s+){0,3}(offers|promos|promotions|newsletters|flyers|"
+        r"marketing|ads|(promo\w*|marketing)\s+(e-?mails|texts|calls))|"
+        r"(don.?t|do\s+not|no\s+longer)\s+(want|wish)\s+to\s+be\s+(contacted|called|solicited|texted|emailed)"
+        r"(\s+(again|any\s*more|ever\s+again))?\s*([.!]|$|\s+by\s+(your|any|you|third)\s*(\w+\s+)?(partners?|sales|"
+        r"marketing|affiliates|third[\s-]part\w+|telemarketers?|team)|\s+for\s+(marketing|promo\w*|sales|offers|surveys)))",
+    ),
+    # named by a noun, it may be asked about ("la fin des promotions du Boxing Day?"): the model decides
+    (
+        "opt-out",
+        0.8,
+        r"\b(fin|arr[êe]t)\s+(des|de\s+vos)\s+(envois\s+(promo\w*|publicitaires|commerciaux|marketing)|appels\s+"
+        r"(de\s+)?(sollicitation|vente|marketing|promo\w*|t[ée]l[ée]marketing)|courriels|textos|sollicitations|"
+        r"infolettres|publicit[ée]s)\b",
+    ),
+    (
+        "opt-out",
+        0.85,
+        r"\b((arr[êe]te[rz]?|cesse[rz]?|stoppe[rz]?|stop)(?<!comment\sarr[êe]ter)(?<!comment\scesser)(?<!how\sto\sstop)"
+        r"\s+(les|vos|tous\s+les|toutes\s+les)\s+(\w+\s+)?(textos|courriels|e?mails|envois\s+(promo\w*|publicitaires|"
+        r"commerciaux)|notifs|notifications|pubs|publicit[ée]s|promos|promotions|infolettres?|sollicitations|sms|"
+        r"circulaires|appels\s+(de\s+)?(sollicitation|vente|marketing|promo\w*)|appels\s*([.!]|svp|$))|"
+        r"(ne\s+(veux|souhaite|d[ée]sire)|veux|souhaite|d[ée]sire)\s+(pas|plus|pu)\s+[êe]tre\s+(contact|sollicit|appel)\w*\b(?!\s+(avant|"
+        r"apr[èe]s|entre|le\s+(soir|matin)|au\s+travail|par\s+(un|une)\s+(robot|machine|agence|humain))|\s*,\s*"
+        r"(r[ée]pondez|[ée]crivez)))",
+    ),
+    (
+        "opt-out",
+        0.8,
+        r"\b(turn\s+(those|these|the|your)\s+(\w+\s+)?(promo\w*|marketing|sales|ad)\s+(texts|e-?mails|messages|"
+        r"notifications)\s+off|turn\s+off\s+(the|those|these|your)\s+(\w+\s+)?(promo\w*|marketing)\s+(texts|e-?mails|"
+        r"notifications|messages)|(sick|tired)\s+of\s+(your|these|all\s+(your|these|the))\s+(\w+\s+)?((newsletters|"
+        r"promos|ads|spam|marketing)|(e-?mails|texts|calls|messages)\s*([.!,]|$)))",
+    ),
+    # consent withheld or withdrawn, for a use of one's data: "I do not consent to my face
+    # being scanned", "je ne consens plus à ce que ma voix serve", "je refuse le partage de mes
+    # renseignements"; not "I do not consent to the price increase". Under RULE_SURE: a
+    # complaint says it too ("I do not consent. Refund me.")
+    (
+        "opt-out",
+        0.8,
+        rf"\b((do\s+not|don't|dont|no\s+longer)\s+((give|grant)\s+(you\s+)?(my\s+)?(consent|permission)\s+(to|for)\s+"
+        rf"(\w+\s+){{0,3}}?(share|sharing|use|using|sell|selling|publish\w*|post\w*|record\w*|my)|consent)){_NOT_A_BILL}",
+    ),
+    (
+        "opt-out",
+        0.8,
+        rf"\b((ne\s+(donne|autorise|accepte)|n'(autorise|accepte))\s+pas\s+(mon\s+consentement|le\s+partage|"
+        rf"l.utilisation|la\s+vente|que\s+(vous|mes|mon|ma))|(ne\s+(consens|consentons)|consens|consentons)\s+"
+        rf"(pas|plus|pu)){_NOT_A_BILL}",
+    ),
+    (
+        "opt-out",
+        0.8,
+        r"\brefus(e|ons)\s+((le\s+partage|l.utilisation|la\s+communication|la\s+vente|la\s+diffusion)\s+(de\s+|des\s+|"
+        r"du\s+|d')\s*(mes|mon|ma|nos|notre|renseignements|donn[ée]es|informations|coordonn[ée]es|photos?|images?|"
+        r"enregistrements?)|le\s+partage\s+avec|qu(e\s+vous|'on|e\s+l'on)\s+(utilis|partag|publi|vend|transmett|"
+        r"communiqu|diffus|affich)\w*\s+(mes|mon|ma|nos|notre)\b(?!\s+(carte|paiement|mode))|que\s+(mes|mon|ma|nos|"
+        r"notre)\s+(\w+\s+){0,3}(soi(en)?t|serve|servent)\s+(utilis|partag|publi|vendu|transmis|communiqu|employ|diffus|"
+        r"affich|[àa]\s+des\s+fins)|que\s+(mes|mon|ma)\s+(photos?|images?|visage|nom|voix)\s+(apparaiss\w*|figur\w*))",
     ),
     # "do not sell or share my personal information" (CCPA), "ne vendez pas mes données"
     (

@@ -610,6 +610,113 @@ def test_the_laws_words_about_something_else_ask_nothing(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "points_at_data"),
+    [
+        # a pronoun after another request points at what it named: a cue the model weighs
+        ("Send me what you've got on me, then wipe it. Thanks.", True),
+        ("a) send me all the data you have on me b) then delete it", True),
+        ("Envoyez-moi mes données, puis les effacer.", True),
+        ("envoyez moi mes infos pis effacez tout", True),
+        ("je veux voir ce que vous avez sur moi, corrigez ce qui est faux, ensuite effacez le reste", True),
+        ("I saved the draft, then deleted it by mistake.", False),
+        ("Then remove the item from my order.", False),
+    ],
+)
+def test_a_pronoun_after_another_request_may_erase(text: str, points_at_data: bool) -> None:
+    assert (rule_cues(text).scores["deletion"] > 0) is points_at_data
+
+
+@pytest.mark.parametrize(
+    ("text", "erased"),
+    [
+        ("Please change it to 819-555-0244 and take his off my file.", True),
+        ("Take it off your system and stop emailing me.", True),
+        ("I'd like to disappear from your records, please.", True),
+        ("Je veux disparaître de vos fichiers.", True),
+        ("take my card off my account please", True),
+        ("Please don't keep his medical form.", True),
+        ("Désabonnez-moi et supprimez tout ce que vous avez sur moi.", True),
+        ("Ne gardez pas mes coordonnées svp.", True),
+        # a bill, a mailing list, a schedule
+        ("Did you take that charge off my account?", False),
+        ("Please take the late fee off my account.", False),
+        ("Please take me off your mailing list.", False),
+        ("Take my email off the promo list, thanks.", False),
+        ("Take my ex-husband off my file, he's not my emergency contact anymore.", True),
+        ("Take the afternoon off my schedule.", False),
+        ("Supprimez tout ce que vous avez dans mon panier.", False),
+    ],
+)
+def test_taking_data_off_a_file_erases(text: str, erased: bool) -> None:
+    assert (rule_cues(text).scores["deletion"] > 0) is erased
+
+
+@pytest.mark.parametrize(
+    ("text", "opts_out"),
+    [
+        ("Erase everything you have on me and don't send me anything ever again.", True),
+        ("Also I'd prefer not to get offers for the highway course.", True),
+        ("Please don't send me the flyers for the new aesthetic services.", True),
+        ("I don't want to be contacted by your partner companies.", True),
+        ("Can you turn those promo texts off for my number?", True),
+        ("I AM SICK OF YOUR EMAILS.", True),
+        ("I do NOT consent to my face being scanned.", True),
+        ("Je demande la fin des envois promotionnels.", True),
+        ("Arretez les notifs de promo a minuit.", True),
+        ("Je ne veux pas être contactée par vos partenaires.", True),
+        ("Je refuse que mes photos soient publiées sur Facebook.", True),
+        ("Je ne consens pas à ce que ma voix serve à l'entraînement.", True),
+        # other things refused or stopped
+        ("Je refuse que vous fermiez mon compte.", False),
+        ("Turn it off and on again.", False),
+        ("Send me the invoice, don't send me the paper copy.", False),
+        ("We're sick of your delays.", False),
+        ("Arrêtez les frais.", False),
+        # a reviewer's: a receipt, a time to call, a phone's settings, a bill
+        ("Why do you never send me the receipt emails?", False),
+        ("I don't want to be called before 9am.", False),
+        ("Comment arrêter les notifications sur mon cell?", False),
+        ("I do not consent to the price increase.", False),
+        ("Je ne consens pas à payer ces frais.", False),
+    ],
+)
+def test_more_ways_to_ask_for_no_more_mail(text: str, opts_out: bool) -> None:
+    assert (rule_cues(text).scores["opt-out"] > 0) is opts_out
+
+
+def test_a_request_listed_by_its_nouns_erases_a_photo() -> None:
+    listed = "Je demande : copie de mon dossier, correction de ma date de naissance, suppression de ma photo."
+    assert rule_cues(listed).labels == ["access", "correction", "deletion"]
+
+
+@pytest.mark.parametrize(
+    ("text", "erased"),
+    [
+        ("Faites disparaître mon nom de votre base de données s.v.p.", True),
+        ("Pouvez-vous faire disparaître ma photo du site?", True),
+        ("Je voudrais que vous oubliiez tout ce que vous savez sur moi.", True),
+        ("Oubliez-moi svp", True),
+        ("Please forget me.", True),
+        ("Forget everything you know about me.", True),
+        ("forget I exist please", True),
+        ("Je veux que vous oubliiez que j'existe.", True),
+        # not of one's data, or not asked
+        ("Comment faire disparaître la pub sur mon compte?", False),
+        ("Ne m'oubliez pas pour le tirage!", False),
+        ("Don't forget me for the draw", False),
+        ("Oubliez ma demande d'hier.", False),
+        ("Oubliez-moi pas pour le tirage!", False),
+        ("Your support team seems to forget I exist.", False),
+        ("Did you guys forget about me??", False),
+        ("Play Forget Me by Lewis Capaldi.", False),
+        ("Comment faire disparaître le compte à rebours?", False),
+    ],
+)
+def test_the_right_to_be_forgotten_in_plain_words(text: str, erased: bool) -> None:
+    assert ("deletion" in rule_cues(text).labels) is erased
+
+
+@pytest.mark.parametrize(
     ("text", "labels"),
     [
         # a fee taken off an account, or a copy of the last bill, is billing, not data
@@ -622,6 +729,16 @@ def test_the_laws_words_about_something_else_ask_nothing(text: str) -> None:
         ("Please remove the late penalty from my account.", []),
         ("Veuillez enlever la pénalité de retard de mon compte.", []),
         ("Can you remove all the late fees from my account?", []),
+        ("Please remove the $25 late fee from my account.", []),
+        ("Enlevez le 12,50 $ de frais de retard de mon compte.", []),
+        # an account's balance, statement or password, a file's status, is support
+        ("Where can I view my account balance?", []),
+        ("How do I download my account statement for October?", []),
+        ("Can you send me the password reset link for my account?", []),
+        ("Je voudrais connaître le solde de mon compte.", []),
+        ("Comment télécharger le relevé de mon compte de novembre?", []),
+        ("Comment obtenir le numéro de mon compte client?", []),
+        ("J'aimerais connaître l'état de mon dossier de réclamation.", []),
         # what is one's own still is
         ("Please remove my credit card from my account.", ["deletion"]),
         ("Remove my phone number from my account.", ["deletion"]),
@@ -630,6 +747,13 @@ def test_the_laws_words_about_something_else_ask_nothing(text: str) -> None:
         ("Please delete my interest profile and all my personal data.", ["deletion"]),
         ("Supprimez mes intérêts et mon profil publicitaire.", ["deletion"]),
         ("Remove the fees and my personal data from your systems.", ["deletion"]),
+        ("I want to see all the data attached to my account.", ["access"]),
+        ("Je veux voir toutes les données associées à mon compte.", ["access"]),
+        ("Je voudrais consulter mon dossier.", ["access"]),
+        ("Can I see the address and phone number on my file?", ["access"]),
+        ("Pouvez-vous m'envoyer un relevé de toutes mes données personnelles?", ["access"]),
+        ("Remove the $25 fee along with my phone number.", ["deletion"]),
+        ("Please remove the late fee on my account and my daughter's.", []),
     ],
 )
 def test_a_bill_is_not_personal_data(text: str, labels: list[str]) -> None:
