@@ -1389,7 +1389,7 @@ def _names_no_one(rules: Classification, subject: str, sentence: str | None = No
     """Whether a message that no access cue reads as a request asks a question and names no
     person whose data it could be (_NAMES_A_PERSON), the writer counting for none where
     they only ask (_ASKING). When one *sentence* gave the model's access, that sentence is
-    the one that must ask: "Envoyez une copie du dossier. Quels sont les frais?" asks for it."""
+    the one that must ask: "Envoyez une copie des documents. Quels sont les frais?" asks for it."""
     asked = sentence or rules.body
     return (
         rules.scores["access"] == 0
