@@ -637,12 +637,12 @@ def test_a_pronoun_after_another_request_may_erase(text: str, points_at_data: bo
         ("Please don't keep his medical form.", True),
         ("Désabonnez-moi et supprimez tout ce que vous avez sur moi.", True),
         ("Ne gardez pas mes coordonnées svp.", True),
-        # a bill, a mailing list, a schedule
+        ("Take my ex-husband off my file, he's not my emergency contact anymore.", True),
+        # a bill, a mailing list, a schedule, a shopping cart
         ("Did you take that charge off my account?", False),
         ("Please take the late fee off my account.", False),
         ("Please take me off your mailing list.", False),
         ("Take my email off the promo list, thanks.", False),
-        ("Take my ex-husband off my file, he's not my emergency contact anymore.", True),
         ("Take the afternoon off my schedule.", False),
         ("Supprimez tout ce que vous avez dans mon panier.", False),
     ],
