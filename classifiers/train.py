@@ -128,11 +128,11 @@ def stemmed_words(text: str) -> list[str]:
 
 
 # The features used in training and in use, chosen by cross-author validation
-# (benchmarks/classifier_select.py): in the message component, single words and crude stems
-# generalise to wording the model has not seen better than word pairs do (the sentence
-# component reads pairs too: SENTENCE_SETTINGS). Pairs in the message component as well scored
-# better cross-author on 2026-12-07 (0.9486 against 0.9410) but leaned less on the rule cues and
-# lost formal letters (external 50 of 60 against 54): not kept (README).
+# (benchmarks/classifier_select.py): in the message component, single words and crude stems;
+# the sentence component reads word pairs too (SENTENCE_SETTINGS). Pairs in the message
+# component did worse in the first design; on 2026-12-07 they scored better cross-author
+# (0.9486 against 0.9410) but leaned less on the rule cues and lost formal letters (external
+# 50 of 60 against 54), so they are not kept (README).
 words_of = stemmed_words
 
 
