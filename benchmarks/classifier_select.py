@@ -1,7 +1,7 @@
 """Choose the rights model's input features without touching the held-out or external sets.
 
     python benchmarks/classifier_select.py ["stems + rule cues"] [--seed N] [--epochs N] [--errors FILE]
-                                           [--grid] [--extra DIR] [--shard K/N]
+                                           [--grid] [--extra DIR] [--shard K/N] [--test DIR]
 
 Cross-author validation: each training file was written in a separate pass, by a
 separate author, in different situations. For each file in turn, a variant is
@@ -16,6 +16,10 @@ them out, so a new writing pass can be judged on the same files as before.
 --shard K/N holds out only every N-th file, from the K-th (1 <= K <= N): run N processes
 with 1/N ... N/N to use N cores, then take the mean of the per-file figures of all N
 lines (each line's own mean is over its files only).
+
+--test DIR trains each variant once, on every training file (and --extra), and scores it
+on DIR's train*.jsonl instead: writing passes kept out of training (classifiers/data/unused)
+check a choice in minutes, on authors no fold has seen.
 """
 
 from __future__ import annotations
@@ -42,11 +46,21 @@ EXTRA: list[dict[str, object]] = []  # rows added to every fold's training data 
 ERRORS: list[str] = []  # where --errors writes each fold's wrong answers (JSON lines)
 READINGS: list[str] = []  # where --readings writes every held message's raw scores (JSON lines)
 SHARD = [1, 1]  # --shard K/N: this process holds out the files K, K + N, K + 2N, ...
+TEST: list[Path] = []  # --test DIR: train once on every file, score on DIR's instead
 
 
 def held_files() -> list[Path]:
     files = sorted(DATA.glob("train*.jsonl"))
     return files[SHARD[0] - 1 :: SHARD[1]]
+
+
+def folds() -> list[tuple[list[Path], list[Path]]]:
+    """Each fold's training files and the files it is scored on: every file but one, and that
+    one; or, with --test, every file, and the test files."""
+    files = sorted(DATA.glob("train*.jsonl"))
+    if TEST:
+        return [(files, TEST)]
+    return [([f for f in files if f != held], [held]) for held in held_files()]
 
 
 def macro_f1(rows: list[dict[str, object]], predict: Callable[[str, str], set[str]]) -> float:
@@ -74,11 +88,12 @@ original_reading = model_module.model_reading
 
 
 def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> None:
-    files, held_out = sorted(DATA.glob("train*.jsonl")), held_files()
     original_words, original_config = train_module.words_of, dict(train_module.CONFIG["model"])
     original_rule_features = train_module.RULE_FEATURES
     train_module.words_of = words
     train_module.RULE_FEATURES = bool(config.pop("rule_features", False))
+    original_repeat = train_module.CUE_REPEAT
+    train_module.CUE_REPEAT = int(config.pop("cue_repeat", 1))  # type: ignore[call-overload]
     original_epochs, original_mask = train_module.EPOCHS, train_module.HELD_MASK
     train_module.EPOCHS = int(config.pop("epochs", original_epochs))  # type: ignore[call-overload]
     train_module.HELD_MASK = config.pop("held_mask", False)  # type: ignore[assignment]
@@ -90,25 +105,26 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
     else:
         train_module.CONFIG["model"].update(config)  # type: ignore[attr-defined]
-    scores, alone = [], []
+    scores, alone, held_out = [], [], []
     try:
-        for held in held_out:
-            rows = [r for f in files if f != held for r in train_module.load_rows(f)] + EXTRA
+        for training, tested in folds():
+            rows = [r for f in training for r in train_module.load_rows(f)] + EXTRA
             with tempfile.TemporaryDirectory() as folder:
                 nlp = train_module.train(rows, Path(folder), quiet=True)
-
                 model_module.model_reading = functools.partial(original_reading, nlp=nlp)  # type: ignore[assignment]
-                rows = train_module.load_rows(held)
-                scores.append(macro_f1(rows, with_rules))
-                alone.append(macro_f1(rows, model_alone))
-                if ERRORS:
-                    write_errors(Path(ERRORS[0]), held, rows)
-                if READINGS:
-                    write_readings(Path(READINGS[0]), held, rows, nlp)
+                for held in tested:
+                    rows = train_module.load_rows(held)
+                    held_out.append(held)
+                    scores.append(macro_f1(rows, with_rules))
+                    alone.append(macro_f1(rows, model_alone))
+                    if ERRORS:
+                        write_errors(Path(ERRORS[0]), held, rows)
+                    if READINGS:
+                        write_readings(Path(READINGS[0]), held, rows, nlp)
     finally:
         model_module.model_reading = original_reading  # type: ignore[assignment]
         train_module.words_of = original_words
-        train_module.RULE_FEATURES = original_rule_features
+        train_module.RULE_FEATURES, train_module.CUE_REPEAT = original_rule_features, original_repeat
         train_module.EPOCHS, train_module.HELD_MASK = original_epochs, original_mask
         train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS = original_sentences
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
@@ -237,6 +253,9 @@ def main() -> int:
         "--readings", type=Path, help="append every held message's raw scores to this JSON file"
     )
     parser.add_argument("--shard", default="1/1", help="K/N: hold out only every N-th file, from the K-th")
+    parser.add_argument(
+        "--test", type=Path, help="train once on every file and score on this folder's train*.jsonl"
+    )
     args = parser.parse_args()
     k, _, n = args.shard.partition("/")
     if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)):
@@ -247,6 +266,12 @@ def main() -> int:
         ERRORS.append(str(args.errors))
     if args.readings:
         READINGS.append(str(args.readings))
+    if args.test and args.grid:
+        parser.error("--test scores the variants; --grid runs over the folds")
+    if args.test:
+        TEST.extend(sorted(args.test.glob("train*.jsonl")))
+        if not TEST:
+            parser.error(f"--test: no train*.jsonl in {args.test}")
     if args.extra:
         EXTRA.extend(train_module.load_rows(args.extra))
     if args.grid:
@@ -284,6 +309,19 @@ def main() -> int:
             "stems + rule cues, held clause dropped, word pairs",  # pairs in the message model too
             train_module.stemmed_words,
             {**masked, **pairs, "held_mask": "drop", "sentence_settings": pairs},
+        ),
+        *(
+            (
+                f"stems + rule cues, held clause dropped, word pairs, cues {times}",
+                train_module.stemmed_words,
+                {**masked, **pairs, "held_mask": "drop", "sentence_settings": pairs, "cue_repeat": n},
+            )
+            for n, times in ((2, "twice"), (3, "three times"))
+        ),
+        (
+            "stems + rule cues, held clause dropped, word pairs in sentences, cues twice",
+            train_module.stemmed_words,
+            {**masked, "held_mask": "drop", "sentence_settings": pairs, "cue_repeat": 2},
         ),
         (
             "stems + rule cues, held clause masked, word pairs",

@@ -139,40 +139,46 @@ words_of = stemmed_words
 # Whether the model also reads which rule cues fired (see rule_features). Recorded in the
 # model's meta.json, so that a model is always fed what it was trained on.
 RULE_FEATURES = True
+# How many times the model reads each of those cues: a bag of words counts a word once per
+# occurrence, so a cue read twice weighs twice and learns twice as fast as a single word
+# beside it. Recorded in the model's meta.json ("cue_repeat"; 1 where it is missing).
+CUE_REPEAT = 1
 
 
-def rule_features(rules: Classification, span: tuple[int, int] | None = None) -> list[str]:
+def rule_features(rules: Classification, span: tuple[int, int] | None = None, repeat: int = 1) -> list[str]:
     """The rule cues that fired (within *span* of `rules.body`, if given), as extra words the
     model weighs like any other: each cue by name, and each right the rules recognised or saw
-    negated. The model learns from the corpus how far to trust each one, instead of a
-    hand-set weight."""
+    negated, each *repeat* times. The model learns from the corpus how far to trust each one,
+    instead of a hand-set weight."""
     fired = (
         rules.fired
         if span is None
         else [name for name, at in zip(rules.fired, rules.fired_at, strict=True) if span[0] <= at < span[1]]
     )
     labels = {name.split("#")[0] for name in fired}
-    return ["|", *(f"<{name}>" for name in fired), *(f"<{label}>" for label in sorted(labels))]
+    cues = [*(f"<{name}>" for name in fired), *(f"<{label}>" for label in sorted(labels))]
+    return ["|", *(cue for cue in cues for _ in range(repeat))]
 
 
-_TRAINED_WITH: weakref.WeakKeyDictionary[Language, tuple[bool, bool | str]] = weakref.WeakKeyDictionary()
+_TRAINED_WITH: weakref.WeakKeyDictionary[Language, tuple[int, bool | str]] = weakref.WeakKeyDictionary()
 
 
-def _trained_with(nlp: Language) -> tuple[bool, bool | str]:
-    """Whether *nlp* was trained with the rule features, and how it reads the held clause
-    (spaCy rebuilds `meta` on every read, so it is read once)."""
+def _trained_with(nlp: Language) -> tuple[int, bool | str]:
+    """How many times *nlp* reads each rule cue (0: it was trained without them), and how it
+    reads the held clause (spaCy rebuilds `meta` on every read, so it is read once)."""
     if nlp not in _TRAINED_WITH:
         meta = nlp.meta.get("intake_bot", {})
-        _TRAINED_WITH[nlp] = bool(meta.get("rule_features")), meta.get("held_mask") or False
+        cues = int(meta.get("cue_repeat") or 1) if meta.get("rule_features") else 0
+        _TRAINED_WITH[nlp] = cues, meta.get("held_mask") or False
     return _TRAINED_WITH[nlp]
 
 
 def message_words(nlp: Language, subject: str, text: str, rules: Classification | None = None) -> list[str]:
     """The model's input, the same in training and in use: the words, then the rule cues."""
-    reads_rules, held_mask = _trained_with(nlp)
+    cues, held_mask = _trained_with(nlp)
     words = words_of(message_text(subject, text, held_mask=held_mask))
-    if reads_rules:
-        words += rule_features(rules if rules is not None else rule_cues(text, subject))
+    if cues:
+        words += rule_features(rules if rules is not None else rule_cues(text, subject), repeat=cues)
     return words or [""]
 
 
@@ -207,13 +213,13 @@ def sentence_words(nlp: Language, rules: Classification) -> list[tuple[str, list
     found in it: in a letter that asks for a copy, a correction and an erasure, each request
     is read without the words of the others, which in a bag of words count against it. The
     model's sentence component reads them, and learns from them (sentence_examples)."""
-    reads_rules, held_mask = _trained_with(nlp)
+    cues, held_mask = _trained_with(nlp)
     sentences = []
     for span in sentence_spans(rules):
         sentence = rules.body[span[0] : span[1]]
         words = words_of(masked(sentence, held_mask))
-        if reads_rules:
-            words += rule_features(rules, span)
+        if cues:
+            words += rule_features(rules, span, repeat=cues)
         sentences.append((sentence, words))
     return sentences
 
@@ -252,7 +258,11 @@ SENTENCE_SETTINGS: dict[str, object] = {"ngram_size": 2, "length": 2**17}
 def _blank(settings: dict[str, object] | None = None) -> Language:
     fix_random_seed(SEED)
     nlp = spacy.blank("xx")
-    nlp.meta["intake_bot"] = {"rule_features": RULE_FEATURES, "held_mask": HELD_MASK}
+    nlp.meta["intake_bot"] = {
+        "rule_features": RULE_FEATURES,
+        "held_mask": HELD_MASK,
+        "cue_repeat": CUE_REPEAT,
+    }
     config = {**CONFIG, "model": {**CONFIG["model"], **(settings or {})}}  # type: ignore[dict-item]
     textcat = nlp.add_pipe("textcat_multilabel", config=config)
     for label in LABELS:
