@@ -95,6 +95,12 @@ _OFF_A_LIST = (
     r"(?![^.?!\n]{0,60}\b(lists?|listes?|mailings?|campaigns?|envois|infolettres?|newsletters?|"
     r"sollicitations?|solicitations?|prospection)\b)"
 )
+# Files that are for marketing: out of them is an opt-out, not an erasure ("ne plus figurer
+# dans votre base de données marketing", "kept in your database for marketing purposes").
+_NOT_FOR_MARKETING = (
+    r"(?![^.;!?\n]{0,40}\b(prospection|marketing|publicit|promotion|commerci|infolettre|newsletter|abonn[ée]|"
+    r"sollicitation|diffusion|envoi|offres|advertising|mailing|promotional|offers)\w*)"
+)
 # An e-mail the sender sent is a message, not their address: "please delete the email I sent
 # at 10:14", "supprimez mon courriel précédent" ask nothing of their data.
 _SENT = (
@@ -826,6 +832,48 @@ _CUES: list[tuple[str, float, str]] = [
         r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|texts?|texting|"
         r"phone|promo|promotional|advertising)\s+(lists?|mailings?)\b",
     ),
+    # "la suppression définitive de l'ensemble des données me concernant": of the writer's data
+    # only ("de l'ensemble des données de la plateforme" is a question about a migration)
+    (
+        "deletion",
+        0.85,
+        r"\b(suppression|effacement|destruction|anonymisation)\s+(compl[èe]te\s+|d[ée]finitive\s+|totale\s+)?"
+        r"de\s+l.ensemble\s+(des|de\s+mes)\s+(donn[ée]es|renseignements|informations)\s+(personnelles\s+|"
+        r"[àa]\s+caract[èe]re\s+personnel\s+)?(me\s+concernant|qui\s+me\s+concernent|(que\s+vous\s+(d[ée]tenez|"
+        r"avez|conservez)\s+)?(sur\s+moi|[àa]\s+mon\s+(sujet|nom|[ée]gard)))",
+    ),
+    # "je demande à ne plus figurer dans vos fichiers", "I no longer wish to appear in your
+    # database": out of the files is an erasure, off a list (_OFF_A_LIST) an opt-out. Under
+    # RULE_SURE: "comment faire pour ne plus figurer dans vos fichiers?" may only ask how.
+    (
+        "deletion",
+        0.8,
+        r"\b(ne\s+(plus|pas)|(ne\s+|n.)(veux|voudrais|souhaite|souhaitons|d[ée]sire)\s+(pu|plus|pas)|"
+        r"(veux|voudrais|souhaite|souhaitons|d[ée]sire)\s+(pu|plus|pas))\s+"
+        r"(figurer|appara[îi]tre|[êe]tre\s+(inscrite?s?|enregistr[ée]e?s?|r[ée]pertori[ée]e?s?|fich[ée]e?s?|"
+        r"conserv[ée]e?s?))\s+(dans|sur)\s+(vos|votre|aucun|aucune|un\s+de\s+vos|l.un\s+de\s+vos)\s+(fichiers?|"
+        rf"bases?|dossiers|registres?|syst[èe]mes)\b(?!\s+(comme|en\s+tant\s+que)\b){_NOT_FOR_MARKETING}",
+    ),
+    (
+        "deletion",
+        0.8,
+        r"\b(no\s+longer|(do\s+not|don.t)\s+(want|wish))\s+(want\s+|wish\s+)?(to\s+)?(appear|be\s+(listed|"
+        r"stored|kept|held|included|registered))\s+(in|on)\s+(your|any\s+of\s+your|any)\s+(database|databases|"
+        rf"records|files|systems|register|registers)\b(?!\s+as\b){_NOT_FOR_MARKETING}",
+    ),
+    (
+        "opt-out",
+        0.8,
+        r"\b(demande|demandons|exige|exigeons|sollicite|proc[ée]d(er|ez|ions)\s+[àa]|request|requesting|ask\s+for|"
+        r"asking\s+for|proceed\s+with|inclut(\s+[ée]galement)?|includes?(\s+also)?)\s+(le\s+|la\s+|au\s+|l.|"
+        r"the\s+|also\s+the\s+)?(retrait|radiation|d[ée]sinscription|suppression|removal)\s+(de\s+|of\s+)?"
+        r"(mon\s+(adresse(\s+(courriel|e-?mail|[ée]lectronique))?|nom|courriel|num[ée]ro(\s+de\s+t[ée]l[ée]phone)?)|"
+        r"mes\s+(coordonn[ée]es|informations|renseignements|donn[ée]es)|my\s+(e-?mail(\s+address)?|address|name|"
+        r"number|details|information|data))\s+(de|des|du|from)\s+((toutes?|all)\s+(les\s+|vos\s+|of\s+)?(your\s+|"
+        r"the\s+)?|votre\s+|vos\s+|la\s+|les\s+|the\s+|your\s+|any\s+)?((listes?|fichiers?)\s+(de\s+diffusion|d.envoi|"
+        r"de\s+(prospection|marketing|distribution|promotion|sollicitation)|marketing|promotionnels?|"
+        r"publicitaires?)|(mailing|marketing|distribution|promotional|advertising)\s+(lists?|files?))\b",
+    ),
     (
         "opt-out",
         0.85,
@@ -971,10 +1019,18 @@ _LEAD_FINDER, _ALWAYS_SCANNED = _lead_finder(_CUE_TABLE)
 _WRONG_FINDER = _finder(_WRONG)
 
 
+# "sans délai", "sans tarder", "without undue delay", "sans frais": how soon or at what cost,
+# not a negation of the request that follows ("procéder sans délai à l'effacement de mes
+# données", the law's own words).
+_NO_DELAY_FR = (
+    r"(?!\s+((aucun|autre|plus\s+de)\s+)?(d[ée]lai|tarder|attendre|plus\s+(tarder|attendre)|retard|frais|"
+    r"exception|faute)\b)"
+)
+_NO_DELAY_EN = r"(?!\s+((undue|further|any|unnecessary)\s+)?(delay|charge|cost|fail|exception|ado)\b)"
 # A negation shortly before a cue in the same clause cancels it.
 _NEGATION = re.compile(
-    r"(\b(don.t|do\s+not|does\s+not|doesn.t|didn.t|(?<!-)not(?!-)|never|nor|ni|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
-    r"without|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans|au\s+lieu\s+de|"
+    r"(\b(don.t|do\s+not|does\s+not|doesn.t|didn.t|(?<!-)not(?!-)|never|nor|(?<!d[ée]lai\s)(?<!frais\s)ni|no\s+need\s+to|no\s+reason\s+to|please\s+don.t|"
+    rf"without{_NO_DELAY_EN}|rather\s+than|instead\s+of|pas\s+besoin\s+de|inutile\s+de|sans{_NO_DELAY_FR}|au\s+lieu\s+de|"
     r"plut[ôo]t\s+que|ne\s+(pas|jamais)|(veux|voulais|voudrais)\s+pas|n.(allez|effacez|supprimez)\s+pas)\b|\bne\s+(\w+\s+){1,2}pas\b|"
     r"\bn['’]\w+\s+pas\b|\bne\s+pas\b|"
     # thanks for what is done: "merci de m'avoir désabonné", "thanks for having removed me"
@@ -994,6 +1050,23 @@ _SUPPOSED = re.compile(
     # or the cue itself is what is supposed: "if I unsubscribe, will I lose my points?",
     # "si je me désabonne, est-ce que..."
     r"|\b(if|si)\s+(i|je|j')\s*(me\s+|m')?$"
+)
+# A right the law gives, named to say so and not yet asked for: "la loi me donne un droit
+# d'accès et de rectification des informations me concernant. À ce titre, je demande à ne
+# plus figurer dans votre fichier", "the Act grants me the right to access". The request, if
+# any, is in what follows ("j'exerce mon droit d'accès" is not a statement of it).
+# what may come between "droit" and the cue: the rights' names ("droit d'accès et de")
+_RIGHTS_NAMED = (
+    r"(\s*(,|\b(et|ou|and|or|de|d'|[àa]|la|l'|le|au|aux|to|of|the|d.acc[eè]s|acc[eè]s|access|"
+    r"rectification|rectify|correction|correct|suppression|effacement|erasure|erase|oubli|"
+    r"portabilit[ée]|portability|opposition|object|retrait)\b))*\s*"
+)
+_STATED = re.compile(
+    r"\b((me|nous)\s+(donne|donnent|conf[èe]re|conf[èe]rent|accorde|accordent|reconna[îi]t|reconnaissent|"
+    rf"garantit|garantissent)\s+(un|le|les|des)\s+(droits?\b{_RIGHTS_NAMED})?|"
+    rf"(gives?|grants?|affords?|guarantees?)\s+(me|us)\s+(the|a)\s+rights?\s+(to|of)\b{_RIGHTS_NAMED}|"
+    # "the Act gives me the right to access": the cue starts at "right"; not "please give me the"
+    r"(gives|grants|affords|guarantees)\s+(me|us)\s+the\s+)$"
 )
 # "What data does your app collect?", "quelles données conservez-vous?": a question about
 # the policy asks for nothing (the issue's "none"). An access cue that asks "what" or
@@ -1201,9 +1274,47 @@ class Classification:
 
 
 def normalise(text: str) -> str:
-    """NFC, typographic apostrophes straightened, whitespace folded within lines."""
+    """NFC, typographic apostrophes straightened, whitespace folded within lines, and the
+    lines of a paragraph that the sender's mail program wrapped joined again (unwrapped)."""
     text = unicodedata.normalize("NFC", text).replace("’", "'").replace("`", "'")
-    return "\n".join(" ".join(line.split()) for line in text.split("\n"))
+    return unwrapped([" ".join(line.split()) for line in text.split("\n")])
+
+
+# A line cut by the sender's mail program (plain-text mail is often wrapped at 72 to 78
+# characters, a template at 50) goes on in the next one: "I request that you disclose to me
+# the categories" / "and specific pieces of personal information that your" / "company has
+# collected about me". Read as one line, the sentence is one clause and one sentence for the
+# cues and the model, instead of fragments of it. A line is taken to go on when it is at
+# least WRAPPED_LINE characters long and ends in a word no sentence ends with (_CUT_AFTER),
+# or when the next one starts in lower case with a word that carries a sentence on
+# (_CUT_BEFORE). Not on line length and case alone: mail typed on a phone often puts each
+# sentence on its own line without a full stop ("je ne comprends pas" / "supprimez mon
+# compte svp"), and joined, the first line's negation would reach the second's request.
+WRAPPED_LINE = 40
+_CUT_AFTER = re.compile(
+    r"\b(de|du|des|la|le|les|l|un|une|et|ou|que|qui|à|au|aux|pour|par|sur|dans|avec|en|mon|ma|mes|"
+    r"votre|vos|notre|nos|son|sa|ses|leur|leurs|ce|cette|ces|est|sont|the|a|an|to|of|and|or|that|which|"
+    r"who|for|by|on|in|with|from|my|your|our|his|her|their|this|these|is|are|be|under|about|as)$",
+    re.I,
+)
+_CUT_BEFORE = re.compile(
+    r"(de|du|des|et|ou|que|qui|à|au|aux|pour|par|sur|dans|avec|and|or|of|to|that|which|who|for|by|"
+    r"on|in|with|from|under|about|as)\b"
+)
+
+
+def unwrapped(lines: list[str]) -> str:
+    """*lines* joined by newlines, except where a line goes on from the one before (WRAPPED_LINE)."""
+    out: list[str] = []
+    last = ""  # the line before, as it was written
+    for line in lines:
+        cut = len(last) >= WRAPPED_LINE and last[-1] not in ".!?:;" and line[:1].isalpha()
+        if out and cut and (_CUT_AFTER.search(last) or _CUT_BEFORE.match(line)):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+        last = line
+    return "\n".join(out)
 
 
 def _clause_start(text: str, position: int) -> int:
@@ -1222,7 +1333,8 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     # A reply's subject is the thread's title, written by whoever wrote first ("Re: Your
     # unsubscribe confirmation"): not the sender's words. A forward's may be the request.
     subject = "" if _REPLY.match(subject) else re.sub(_PREFIXES, "", subject, flags=re.I)
-    body = normalise(f"{subject}\n{text}" if subject else text)[:20_000].lower()
+    # the subject normalised apart: it is never wrapped into the body
+    body = (f"{normalise(subject)}\n{normalise(text)}" if subject else normalise(text))[:20_000].lower()
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []
@@ -1241,7 +1353,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         for match in _matches(pattern, finder, body):
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
-            supposed = _SUPPOSED.search(before)
+            supposed = _SUPPOSED.search(before) or _STATED.search(before)
             negated = not _PROHIBITS.match(match.group(0)) and (
                 _NEGATION.search(before) or _is_french_negated(before, body[match.start() :])
             )

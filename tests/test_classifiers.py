@@ -719,6 +719,94 @@ def test_the_right_to_be_forgotten_in_plain_words(text: str, erased: bool) -> No
 @pytest.mark.parametrize(
     ("text", "labels"),
     [
+        # how soon or at what cost, not a negation: the law's own "sans délai"
+        ("Je vous demande de procéder sans délai à l'effacement de mes données personnelles.", ["deletion"]),
+        ("Veuillez procéder sans aucun délai à l'effacement de mes données.", ["deletion"]),
+        ("Merci de procéder sans délai ni frais à l'effacement de mes données.", ["deletion"]),
+        ("Je demande sans frais une copie de toutes mes données personnelles.", ["access"]),
+        ("Please proceed without further ado to delete my account and my data.", ["deletion"]),
+        # "sans" and "without" before a verb still negate it
+        ("Sans supprimer mon compte, pouvez-vous corriger mon adresse?", ["correction"]),
+        ("Please fix my address without deleting my account.", ["correction"]),
+    ],
+)
+def test_without_delay_is_no_negation(text: str, labels: list[str]) -> None:
+    assert rule_cues(text).labels == labels
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("Je demande à ne plus figurer dans vos fichiers.", "deletion"),
+        ("Je ne veux plus être inscrit dans vos fichiers.", "deletion"),
+        ("je veux pu etre inscrit dans vos fichiers", "deletion"),
+        ("I no longer wish to appear in your database.", "deletion"),
+        ("Please make sure I no longer appear in your records.", "deletion"),
+        ("Je demande la suppression de l'ensemble des données me concernant.", "deletion"),
+        ("Je demande le retrait de mon adresse courriel de toutes vos listes de diffusion.", "opt-out"),
+        ("Je demande la radiation de mes coordonnées des fichiers de prospection.", "opt-out"),
+        ("I request the removal of my name from the mailing list.", "opt-out"),
+        # a marketing file, a role, a question, thanks for what was done, others' data
+        ("Je souhaite ne plus figurer dans votre base de données marketing.", None),
+        ("I no longer wish to appear in your records as the emergency contact for my mother.", None),
+        ("Is it possible not to be stored in your database when buying as a guest?", None),
+        ("Merci pour la suppression de mon adresse de vos listes de diffusion, c'est bien réglé.", None),
+        ("La suppression de l'ensemble des données de la plateforme est-elle prévue?", None),
+    ],
+)
+def test_out_of_the_files_erases_off_a_list_opts_out(text: str, label: str | None) -> None:
+    assert rule_cues(text).labels == ([label] if label else [])
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        (
+            "De plus, la loi me donne un droit d'accès et de rectification des informations me "
+            "concernant. À ce titre, je demande à ne plus figurer dans votre fichier.",
+            ["deletion"],
+        ),
+        (
+            "The Act grants me the right to access and correct my data, but what I want is for you "
+            "to delete my account.",
+            ["deletion"],
+        ),
+        # a right exercised, or named and then asked for
+        ("J'exerce mon droit d'accès à mes renseignements personnels.", ["access"]),
+        ("La loi me donne un droit d'accès. Je vous demande donc une copie de mon dossier.", ["access"]),
+        ("Please give us a copy of all the photos in his account.", ["access"]),
+    ],
+)
+def test_a_right_the_law_gives_is_not_asked_for(text: str, labels: list[str]) -> None:
+    assert rule_cues(text).labels == labels
+
+
+def test_a_line_wrapped_by_the_mail_program_is_read_whole() -> None:
+    from intake_bot.classifiers.requests import normalise
+
+    wrapped = (
+        "I request that you disclose to me the categories\nand specific pieces of personal information "
+        "that your\ncompany has collected about me, as required under\nthe CCPA.\n\nSincerely,\nAlex"
+    )
+    assert normalise(wrapped).split("\n")[0].endswith("under the CCPA.")
+    assert normalise(wrapped).endswith("\n\nSincerely,\nAlex")
+    # a phone's one sentence a line: the first line's negation or thanks stays on its line
+    for text in (
+        "je vous ecris de mon cell sans mes lunettes desole\nsupprimez mon compte svp",
+        "I got your reply but honestly I still don't understand\ndelete my account please",
+        "Bonjour Mme Tremblay et merci de m'avoir rappelé hier\nsupprimez mon compte svp",
+    ):
+        assert "\n" in normalise(text)
+        assert rule_cues(text).labels == ["deletion"]
+    # nor is the subject joined to the body
+    assert rule_cues(
+        "désabonnez-moi svp", "Je reçois encore vos infolettres et je ne comprends pas"
+    ).labels == ["opt-out"]
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
         # a fee taken off an account, or a copy of the last bill, is billing, not data
         ("Can you remove the late fee from my account? It was a bank error.", []),
         ("Pouvez-vous enlever les frais de retard de mon compte?", []),
