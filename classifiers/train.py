@@ -187,8 +187,17 @@ def message_doc(nlp: Language, subject: str, text: str, rules: Classification | 
     return Doc(nlp.vocab, words=message_words(nlp, subject, text, rules))
 
 
-# Where a sentence ends: after . ! ? or ; and a space, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# Where a sentence ends: after . ! ? or ; and a space, or at a line break. Not after the
+# full stop of an abbreviation that formal letters use inside a sentence ("I request that
+# Example Inc. deletes", "conformément à l'art. 27", "M. Tremblay", "e.g.") nor of an
+# initial ("J. Smith"). The text is lower-cased.
+_ABBREVIATIONS = (
+    *("inc", "ltd", "ltée", "corp", "art", "arts", "al", "cf", "vs", "sect", "para", "pp"),
+    *("mr", "mrs", "ms", "dr", "st", "ste", "mme", "mmes", "mlle", "e.g", "i.e", "c.-à-d"),
+)
+_SENTENCE_END = re.compile(
+    "".join(rf"(?<!\b{re.escape(word)}\.)" for word in _ABBREVIATIONS) + r"(?<!\b[a-z]\.)(?<=[.!?;])\s+|\n+"
+)
 MAX_SENTENCES = 40
 
 

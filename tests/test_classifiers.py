@@ -781,6 +781,21 @@ def test_a_right_the_law_gives_is_not_asked_for(text: str, labels: list[str]) ->
     assert rule_cues(text).labels == labels
 
 
+def test_an_abbreviation_does_not_end_a_sentence() -> None:
+    from intake_bot.classifiers.train import sentence_spans
+
+    rules = rule_cues(
+        "I request that Example Inc. deletes all my data, as art. 17 requires. Please write to "
+        "M. J. Tremblay, e.g. by e-mail. Thank you very much."
+    )
+    sentences = [rules.body[a:b] for a, b in sentence_spans(rules)]
+    assert sentences == [
+        "i request that example inc. deletes all my data, as art. 17 requires.",
+        "please write to m. j. tremblay, e.g. by e-mail.",
+        "thank you very much.",
+    ]
+
+
 def test_a_line_wrapped_by_the_mail_program_is_read_whole() -> None:
     from intake_bot.classifiers.requests import normalise
 
