@@ -10,6 +10,8 @@
   rights letters and real non-request mail nobody here wrote. Evaluation only: no
   rule or training line is ever derived from them, so only aggregate figures are
   printed, never their texts. Primary label right (target >= 95%), automated flags.
+  --external takes any file of that shape, such as a set of public letters gathered to
+  choose on (a row without `kind` counts as a request).
 - Speed: language detection plus classification, messages per second on one core,
   parsing excluded (target >= 2,000/s); the model's load time (target < 2 s); the
   resident memory of `intake-bot run` on the demo configuration (target < 400 MB).
@@ -108,10 +110,11 @@ def external(path: Path) -> None:
         lang = str(row["lang"])
         totals[lang] += 1
         lang_right[lang] += (guess.lang or "fr") == lang
-        expected = MAPPING.get(str(row["labels"][0]), str(row["labels"][0]))  # type: ignore[index]
+        first = str(row["labels"][0]) if row["labels"] else "other"  # type: ignore[index]
+        expected = MAPPING.get(first, first)
         predicted = result.labels if result else []
         primary_right[lang] += (expected in predicted) if expected else not predicted
-        kind = str(row["kind"])
+        kind = str(row.get("kind", "request"))
         flagged_right[kind] += (verdict is not None) == (kind in AUTOMATED_KINDS)
         totals[kind] += 1
     everyone = sum(primary_right.values())
