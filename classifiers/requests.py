@@ -127,6 +127,15 @@ _CUES: list[tuple[str, float, str]] = [
     # Naming a request is often a reference to one ("thanks for answering my access
     # request"): the model decides, with the cue as a feature.
     ("access", 0.8, r"\b(access\s+request|demande\s+d.acc[eè]s)\b"),
+    # the words of laws that say "disclose" (California's, Canada's): "I request that you disclose
+    # to me the personal information you have collected about me", "veuillez me divulguer les
+    # renseignements que vous détenez"; of data, not of a supplier's name
+    (
+        "access",
+        0.9,
+        r"\b(disclose\s+to\s+me|me\s+(divulguer|d[ée]voiler|r[ée]v[ée]ler)|(divulguez|d[ée]voilez|r[ée]v[ée]lez)-moi)\b"
+        r"[^.?!\n]{0,40}\b(personal|renseignements|donn[ée]es|informations?|data|records|dossier|file)\b",
+    ),
     (
         "access",
         0.9,

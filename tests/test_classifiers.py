@@ -569,6 +569,9 @@ def test_what_was_collected_about_someone_is_access(text: str) -> None:
             "access",
         ),
         ("L'information inexacte dans mon dossier doit être changée.", "correction"),
+        # laws that say "disclose" (California's, Canada's)
+        ("I request that you disclose to me the personal information you have collected about me.", "access"),
+        ("Veuillez me divulguer les renseignements personnels que vous détenez à mon sujet.", "access"),
     ],
 )
 def test_the_laws_own_words_ask_for_a_right(text: str, label: str) -> None:
@@ -603,6 +606,8 @@ def test_allowing_a_disclosure_is_no_access_cue(text: str) -> None:
         "Votre dernière réponse contenait des informations incomplètes.",
         "Allez-vous désindexer ma rente de retraite?",
         "Veuillez cesser de diffuser vos publicités sur mon cellulaire.",
+        "Pouvez-vous me divulguer le nom de votre fournisseur?",
+        "I disclosed my address to your agent last week, is that a problem?",
     ],
 )
 def test_the_laws_words_about_something_else_ask_nothing(text: str) -> None:
