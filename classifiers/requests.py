@@ -1195,6 +1195,13 @@ _NAMES_A_PERSON = re.compile(
     # or one file, one account: "ce qui figure au dossier", "what's on record"
     r"\b(au|du)\s+(dossier|compte)\b|\b(in|on)\s+the\s+(file|account|record)\b|\bon\s+record\b"
 )
+# People in general, not the writer: "vos clients", "your users", "quand on crée un compte",
+# "when someone signs up"
+_PEOPLE = (
+    r"\b((vos|les|des|your|the)\s+(clients|utilisateurs|utilisatrices|usagers|membres|abonn[ée]s|patients|"
+    r"visiteurs|employ[ée]s|[ée]l[èe]ves|customers|users|members|subscribers|patients|visitors|employees|"
+    r"students)|customers|users|people|les\s+gens|(quand|lorsqu.|si)\s*on|when\s+(someone|people|one|you)\s)"
+)
 # How a writer asks, naming themselves only as the one who asks or is told: "je voudrais
 # savoir si", "pouvez-vous me dire", "can you tell me whether", "I was wondering". A question
 # about practices asked this way names no one whose data it could be ("Je voudrais savoir si
@@ -1209,8 +1216,10 @@ _ASKING = re.compile(
     r"i\s+(want|wanted)\s+to\s+(know|understand|find\s+out)|i('m|\s+am|\s+was)\s+(just\s+)?"
     r"(wondering|curious)|i\s+wonder(ed)?)"
     # ... and asks whether, how, why, where or who: "what data you keep" may be about the
-    # writer's own, and is left to the model
-    r"(?=\s*:?\s*(si|s'|if|whether|how|combien|comment|o[ùu]|where|pourquoi|why|when|quand|qui|who)(?!\w))"
+    # writer's own, and is left to the model, unless it is about people in general ("quelles
+    # données vous recueillez sur vos clients", "what you keep when someone signs up")
+    r"(?=\s*:?\s*((si|s'|if|whether|how|combien|comment|o[ùu]|where|pourquoi|why|when|quand|qui|who)(?!\w)|"
+    rf"(quel|quelle|quels|quelles|what|which)\b(?=[^.?!\n]{{0,80}}{_PEOPLE})))"
 )
 
 # "Je ne reçois plus les rappels par texto, est-ce qu'il y a un problème?", "I'm not getting

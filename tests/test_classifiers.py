@@ -878,6 +878,9 @@ def test_a_bill_is_not_personal_data(text: str, labels: list[str]) -> None:
         # asked through "I'd like to know", "can you tell me": the writer only asks
         "Je voudrais savoir si vos caméras enregistrent aussi le son.",
         "Can you tell me whether you share customer data with advertisers?",
+        # or asks "what" of people in general
+        "J'aimerais savoir quelles données vous recueillez sur vos clients.",
+        "Je me demande quelles informations vous gardez quand on crée un compte.",
     ],
 )
 def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
@@ -902,6 +905,8 @@ def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
         "Pouvez-vous me dire ce que vous avez dans vos dossiers?",
         "Can you tell me what's on file under the name Jean Tremblay?",
         "J'aimerais savoir quels renseignements vous détenez.",
+        "J'aimerais savoir quelles informations vous avez sur vos clients, dont moi.",
+        "I'd like to know what your users can see about me.",
     ],
 )
 def test_a_question_that_names_someone_can_ask_for_access(text: str) -> None:
