@@ -129,12 +129,18 @@ _CUES: list[tuple[str, float, str]] = [
     ("access", 0.8, r"\b(access\s+request|demande\s+d.acc[eè]s)\b"),
     # the words of laws that say "disclose" (California's, Canada's): "I request that you disclose
     # to me the personal information you have collected about me", "veuillez me divulguer les
-    # renseignements que vous détenez"; of data, not of a supplier's name
+    # renseignements que vous détenez à mon sujet"; of the writer's data or of what is held,
+    # not a policy, sales figures, a supplier's name or another customer's file
     (
         "access",
         0.9,
         r"\b(disclose\s+to\s+me|me\s+(divulguer|d[ée]voiler|r[ée]v[ée]ler)|(divulguez|d[ée]voilez|r[ée]v[ée]lez)-moi)\b"
-        r"[^.?!\n]{0,40}\b(personal|renseignements|donn[ée]es|informations?|data|records|dossier|file)\b",
+        r"(?![^.?!\n]{0,80}\b(another|other\s+(customers?|patients?|users?|clients?)|previous\s+owner|someone\s+else|"
+        r"d.une?\s+autre|d.autres|voisine?|policy|politique|tarifs?|prices?|ventes|sales|audience)\b)"
+        r"[^.?!\n]{0,100}\b(me\s+concernant|qui\s+me\s+concernent|[àa]\s+mon\s+(sujet|[ée]gard)|about\s+me|on\s+me|"
+        r"(que|qu.)\s*vous\s+(d[ée]tenez|avez|conservez|poss[ée]dez)|you\s+(have|hold|collected|process|keep|retain)|"
+        r"d[ée]tenus?|held\s+(about|on)|collected\s+about|(mes|my)\s+(renseignements|donn[ée]es|informations|infos|"
+        r"personal|data|information|records|file|dossier))\b",
     ),
     (
         "access",
@@ -1193,14 +1199,22 @@ _NAMES_A_PERSON = re.compile(
     r"\b(you|vous)\s+((still|encore|toujours)\s+)?(have|hold|avez|d[ée]tenez|poss[ée]dez)\s+((still|encore|toujours)\s+)?"
     r"(any|some|des|de|d')\s*(\w+\s+)?(info\w*|data|details|records|files?|renseignements|donn[ée]es|dossiers?)\b|"
     # or one file, one account: "ce qui figure au dossier", "what's on record"
-    r"\b(au|du)\s+(dossier|compte)\b|\b(in|on)\s+the\s+(file|account|record)\b|\bon\s+record\b"
+    r"\b(au|du)\s+(dossier|compte)\b|\b(in|on)\s+the\s+(file|account|record)\b|\bon\s+record\b|"
+    # or by an account or file number, an address or a user name: "account #44812", "@maria.h"
+    r"\b(compte|dossier|client|account|file|member|membre|card|carte|profil|profile|r[ée]f[ée]rence|reference|"
+    r"no|n[o°º]|#)\s*[#:.]?\s*\d|[\w.+-]+@[\w-]+\.\w+|(?<!\w)@[\w.]+|\busername\b|nom\s+d.utilisateur"
 )
-# People in general, not the writer: "vos clients", "your users", "quand on crée un compte",
-# "when someone signs up"
+# People in general, not the writer: "vos clients", "un nouveau membre", "your users", "quand
+# on crée un compte", "when someone signs up". Not the organisation's staff ("what your
+# employees accessed on my account"), nor "quand on a appelé" (Quebec's "on" for "we").
 _PEOPLE = (
-    r"\b((vos|les|des|your|the)\s+(clients|utilisateurs|utilisatrices|usagers|membres|abonn[ée]s|patients|"
-    r"visiteurs|employ[ée]s|[ée]l[èe]ves|customers|users|members|subscribers|patients|visitors|employees|"
-    r"students)|customers|users|people|les\s+gens|(quand|lorsqu.|si)\s*on|when\s+(someone|people|one|you)\s)"
+    r"\b((vos|les|des|aux|nos|ses|leurs|your|the|their|its|our)\s+(nouveaux\s+|new\s+)?(clients|clientes|"
+    r"utilisateurs|utilisatrices|usagers|membres|abonn[ée]s|patients|visiteurs|[ée]l[èe]ves|customers|users|"
+    r"members|subscribers|visitors|students)(?!\w)|(la|votre|your)\s+client[èe]le|(un|une|a|an|any|each|every|"
+    r"chaque|tout|toute|new|nouveau|nouvel|nouvelle)\s+(client|cliente|customer|user|utilisateur|utilisatrice|"
+    r"usager|membre|member|visitor|visiteur|patient|[ée]l[èe]ve|student)(?!\w)|(customers|users|visitors|"
+    r"patients|consumers|people)(?!\w)|les\s+gens(?!\s+(du|de\s+la|de\s+votre|de\s+chez))|"
+    r"(quand|lorsqu.|si)\s*on(?!\w)(?!\s+(a|avait|s'est|est)\s)|quelqu.un|when\s+(someone|people|one|you)\s)"
 )
 # How a writer asks, naming themselves only as the one who asks or is told: "je voudrais
 # savoir si", "pouvez-vous me dire", "can you tell me whether", "I was wondering". A question
@@ -1209,9 +1223,10 @@ _PEOPLE = (
 _ASKING = re.compile(
     r"(?<!\w)((j'|je\s+)(voudrais|voulais|veux|aimerais|aimerai|souhaite|souhaiterais|souhaitais)\s+"
     r"(bien\s+)?savoir|je\s+me\s+(demande|demandais|pose|posais)(\s+la\s+question)?|"
-    r"(pouvez|pourriez|pourrais|peux)(-|\s+)(vous|tu)\s+(me\s+(dire|pr[ée]ciser|indiquer|expliquer)|"
+    r"((pouvez|pourriez|pourrais|peux)(-|\s+)(vous|tu)|(vous|tu)\s+(pouvez|pourriez|peux|pourrais))\s+"
+    r"((me|nous)\s+(dire|pr[ée]ciser|indiquer|expliquer)|"
     r"m'(indiquer|expliquer|informer|[ée]clairer))|"
-    r"(can|could|would|will)\s+(you|u|someone|anyone)\s+(please\s+)?(tell\s+me|let\s+me\s+know)|"
+    r"(can|could|would|will)\s+(you|u|someone|anyone)\s+(please\s+)?(tell\s+(me|us)|let\s+(me|us)\s+know)|"
     r"(please\s+)?let\s+me\s+know|i('d|\s+would)\s+(like|love)\s+to\s+(know|understand|find\s+out)|"
     r"i\s+(want|wanted)\s+to\s+(know|understand|find\s+out)|i('m|\s+am|\s+was)\s+(just\s+)?"
     r"(wondering|curious)|i\s+wonder(ed)?)"

@@ -608,6 +608,9 @@ def test_allowing_a_disclosure_is_no_access_cue(text: str) -> None:
         "Veuillez cesser de diffuser vos publicités sur mon cellulaire.",
         "Pouvez-vous me divulguer le nom de votre fournisseur?",
         "I disclosed my address to your agent last week, is that a problem?",
+        "Please disclose to me your data retention policy.",
+        "Merci de me divulguer vos données de ventes.",
+        "Why would you disclose to me another patient's file?",
     ],
 )
 def test_the_laws_words_about_something_else_ask_nothing(text: str) -> None:
@@ -907,6 +910,9 @@ def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
         "J'aimerais savoir quels renseignements vous détenez.",
         "J'aimerais savoir quelles informations vous avez sur vos clients, dont moi.",
         "I'd like to know what your users can see about me.",
+        # staff are not people in general; an account number, an address name someone
+        "Can you tell me what data your employees accessed on account #44812 last month?",
+        "Pouvez-vous me dire quels documents vos employés ont mis dans le dossier 8812 quand on a appelé?",
     ],
 )
 def test_a_question_that_names_someone_can_ask_for_access(text: str) -> None:
