@@ -195,9 +195,10 @@ _ABBREVIATIONS = (
     *("inc", "ltd", "ltée", "corp", "art", "arts", "al", "cf", "vs", "sect", "para", "pp"),
     *("mr", "mrs", "ms", "dr", "st", "ste", "mme", "mmes", "mlle", "e.g", "i.e", "c.-à-d"),
 )
-_SENTENCE_END = re.compile(
-    "".join(rf"(?<!\b{re.escape(word)}\.)" for word in _ABBREVIATIONS) + r"(?<!\b[a-z]\.)(?<=[.!?;])\s+|\n+"
-)
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+# checked only where a sentence would end: a regular expression with a look-behind for each
+# abbreviation tried at every position made reading a message 15% slower
+_ABBREVIATED = re.compile(r"(?<!\w)(" + "|".join(map(re.escape, _ABBREVIATIONS)) + r"|[a-z])\.$")
 MAX_SENTENCES = 40
 
 
@@ -208,6 +209,8 @@ def sentence_spans(rules: Classification) -> list[tuple[int, int]]:
     body, start = rules.body[:MODEL_CHARS], rules.text_start
     spans = []
     for end in _SENTENCE_END.finditer(body, start):
+        if "\n" not in end.group(0) and _ABBREVIATED.search(body, max(0, end.start() - 10), end.start()):
+            continue  # "example inc. deletes", "m. tremblay"
         spans.append((start, end.start()))
         start = end.end()
     spans.append((start, len(body)))
