@@ -157,8 +157,42 @@ def _part_text(part: Message) -> str:
         payload = None
     if not isinstance(payload, bytes):
         raw = part.get_payload()
-        return raw if isinstance(raw, str) else ""
-    return decode_bytes(payload, part.get_content_charset())
+        text = raw if isinstance(raw, str) else ""
+    else:
+        text = decode_bytes(payload, part.get_content_charset())
+    if part.get_content_type() == "text/plain" and str(part.get_param("format", "")).lower() == "flowed":
+        return unflowed(text, delsp=str(part.get_param("delsp", "")).lower() == "yes")
+    return text
+
+
+def unflowed(text: str, *, delsp: bool = False) -> str:
+    """Plain text sent as format=flowed (RFC 3676: Thunderbird, Apple Mail, many phones) as
+    its writer typed it: a line that ends in a space goes on in the next line of the same
+    quote depth (the sender's program cut it there), with that space removed too under
+    DelSp=yes; a space at the start of a line was added by the program (space-stuffing). The
+    signature separator "-- " ends a line."""
+    out: list[str] = []
+    depth_open, open_text = 0, None  # a paragraph cut at a soft break, still to be closed
+    for line in text.replace("\r\n", "\n").split("\n"):
+        depth = len(line) - len(line.lstrip(">"))
+        content = line[depth:]
+        content = content[1:] if content.startswith(" ") else content
+        if open_text is not None and depth != depth_open:  # a quote begins or ends: the paragraph too
+            out.append(_quoted(depth_open, open_text))
+            open_text = None
+        joined = (open_text or "") + content
+        if content.endswith(" ") and content != "-- ":
+            depth_open, open_text = depth, joined[:-1] if delsp else joined
+            continue
+        out.append(_quoted(depth, joined))
+        open_text = None
+    if open_text is not None:
+        out.append(_quoted(depth_open, open_text))
+    return "\n".join(out)
+
+
+def _quoted(depth: int, text: str) -> str:
+    return "> " * depth + text if depth else text
 
 
 def _is_attachment(part: Message) -> bool:

@@ -213,6 +213,36 @@ def test_decode_bytes_never_raises() -> None:
     assert decode_bytes("naïve".encode(), None) == "naïve"
 
 
+@pytest.mark.parametrize("delsp", [False, True], ids=["flowed", "flowed-delsp"])
+def test_format_flowed_is_read_as_typed(delsp: bool) -> None:
+    """RFC 3676: the sender's program cut each paragraph at a space it kept at the line's end
+    (or added, under DelSp=yes); the request is one line again, quotes stay quotes and the
+    signature separator stays a line of its own."""
+    cut = "  " if delsp else " "
+    body = (
+        f"Bonjour,\r\n\r\nJe vous prie de bien vouloir me divulguer{cut}\r\nles renseignements "
+        f"personnels que vous{cut}\r\ndétenez à mon sujet.\r\n\r\n>> Votre message{cut}\r\n>> cité.\r\n"
+        "> Le premier.\r\n\r\n-- \r\n From Marie\r\n"
+    )
+    params = "; delsp=yes" if delsp else ""
+    raw = (
+        "From: Marie <marie@example.org>\r\nTo: contact@opms.example\r\nSubject: Demande\r\n"
+        f"Content-Type: text/plain; charset=utf-8; format=flowed{params}\r\n\r\n{body}"
+    ).encode()
+    lines = parse_message(raw).text.split("\n")
+    assert (
+        "Je vous prie de bien vouloir me divulguer les renseignements personnels que vous détenez à mon sujet."
+        in lines
+    )
+    assert "> > Votre message cité." in lines and "> Le premier." in lines
+    assert "-- " in lines and "From Marie" in lines  # space-stuffed "From" unstuffed
+
+
+def test_plain_text_without_format_flowed_keeps_its_lines() -> None:
+    raw = b"From: a@example.org\r\nSubject: x\r\nContent-Type: text/plain\r\n\r\nline one \r\nline two\r\n"
+    assert parse_message(raw).text.split("\n")[:2] == ["line one ", "line two"]
+
+
 def test_empty_message_is_a_message_error() -> None:
     with pytest.raises(MessageError):
         parse_message(b"   ")
