@@ -1204,6 +1204,13 @@ _NAMES_A_PERSON = re.compile(
     r"\b(compte|dossier|client|account|file|member|membre|card|carte|profil|profile|r[ée]f[ée]rence|reference|"
     r"no|n[o°º]|#)\s*[#:.]?\s*\d|[\w.+-]+@[\w-]+\.\w+|(?<!\w)@[\w.]+|\busername\b|nom\s+d.utilisateur"
 )
+# The writer as someone who has not signed up yet, of whom nothing is held: "what data is
+# collected when I sign up?", "avant de m'inscrire", "quand je crée un compte"
+_NOT_YET = re.compile(
+    r"\b((when|if|before|once)\s+i\s+(sign\s+up|register|create|join|subscribe|download|install|open)|"
+    r"(quand|si|lorsque|avant\s+que)\s+(je\s+|j')(m.inscri\w*|cr[ée]e|ouvre|t[ée]l[ée]charge|installe|m.abonne)|"
+    r"avant\s+de\s+(m.inscrire|cr[ée]er|m.abonner|t[ée]l[ée]charger|installer|ouvrir))\b"
+)
 # People in general, not the writer: "vos clients", "un nouveau membre", "your users", "quand
 # on crée un compte", "when someone signs up". Not the organisation's staff ("what your
 # employees accessed on my account"), nor "quand on a appelé" (Quebec's "on" for "we").
@@ -1220,7 +1227,7 @@ _PEOPLE = (
 # savoir si", "pouvez-vous me dire", "can you tell me whether", "I was wondering". A question
 # about practices asked this way names no one whose data it could be ("Je voudrais savoir si
 # vos caméras enregistrent aussi le son"), and asks a question even without its "?".
-_ASKING = re.compile(
+_FRAME = (
     r"(?<!\w)((j'|je\s+)(voudrais|voulais|veux|aimerais|aimerai|souhaite|souhaiterais|souhaitais)\s+"
     r"(bien\s+)?savoir|je\s+me\s+(demande|demandais|pose|posais)(\s+la\s+question)?|"
     r"((pouvez|pourriez|pourrais|peux)(-|\s+)(vous|tu)|(vous|tu)\s+(pouvez|pourriez|peux|pourrais))\s+"
@@ -1230,12 +1237,19 @@ _ASKING = re.compile(
     r"(please\s+)?let\s+me\s+know|i('d|\s+would)\s+(like|love)\s+to\s+(know|understand|find\s+out)|"
     r"i\s+(want|wanted)\s+to\s+(know|understand|find\s+out)|i('m|\s+am|\s+was)\s+(just\s+)?"
     r"(wondering|curious)|i\s+wonder(ed)?)"
+)
+_ASKING = re.compile(
+    _FRAME
     # ... and asks whether, how, why, where or who: "what data you keep" may be about the
     # writer's own, and is left to the model, unless it is about people in general ("quelles
     # données vous recueillez sur vos clients", "what you keep when someone signs up")
-    r"(?=\s*:?\s*((si|s'|if|whether|how|combien|comment|o[ùu]|where|pourquoi|why|when|quand|qui|who)(?!\w)|"
-    rf"(quel|quelle|quels|quelles|what|which)\b(?=[^.?!\n]{{0,80}}{_PEOPLE})))"
+    + (
+        r"(?=\s*:?\s*((si|s'|if|whether|how|combien|comment|o[ùu]|where|pourquoi|why|when|quand|qui|who)(?!\w)|"
+        rf"(quel|quelle|quels|quelles|what|which)\b(?=[^.?!\n]{{0,80}}{_PEOPLE})))"
+    )
 )
+# ... or asks "what" as one who has not signed up yet (_NOT_YET)
+_ASKING_WHAT = re.compile(_FRAME + r"(?=\s*:?\s*(quel|quelle|quels|quelles|what|which)\b)")
 
 # "Je ne reçois plus les rappels par texto, est-ce qu'il y a un problème?", "I'm not getting
 # the emails": mail that stopped arriving is a complaint, and an opt-out would stop the rest
@@ -1539,9 +1553,28 @@ def _names_no_one(rules: Classification, subject: str, sentence: str | None = No
     return (
         rules.scores["access"] == 0
         and not _REPLY.match(subject)
-        and ("?" in asked or _ASKING.search(asked) is not None)
-        and _NAMES_A_PERSON.search(_ASKING.sub(" ", rules.body)) is None
+        and _asks(asked)
+        and _NAMES_A_PERSON.search(_unasked(rules.body)) is None
     )
+
+
+def _asks(text: str) -> bool:
+    """Whether *text* asks a question: a "?", an asking frame (_ASKING), or a frame before
+    "what" from one who has not signed up yet (_NOT_YET), even without the "?"."""
+    return (
+        "?" in text
+        or _ASKING.search(text) is not None
+        or (_NOT_YET.search(text) is not None and _ASKING_WHAT.search(text) is not None)
+    )
+
+
+def _unasked(body: str) -> str:
+    """*body* without the frames through which its writer only asks (_ASKING), and, where the
+    writer has not signed up yet (_NOT_YET), without that and the frames of a "what" question."""
+    body = _ASKING.sub(" ", body)
+    if _NOT_YET.search(body):
+        body = _NOT_YET.sub(" ", _ASKING_WHAT.sub(" ", body))
+    return body
 
 
 def _mail_stopped(rules: Classification, reading: Reading) -> bool:

@@ -884,6 +884,9 @@ def test_a_bill_is_not_personal_data(text: str, labels: list[str]) -> None:
         # or asks "what" of people in general
         "J'aimerais savoir quelles données vous recueillez sur vos clients.",
         "Je me demande quelles informations vous gardez quand on crée un compte.",
+        # or as one who has not signed up yet, of whom nothing is held
+        "Can you tell me what data is collected when I sign up for the loyalty program?",
+        "J'aimerais savoir quelles données vous collectez quand je crée un compte sur l'appli.",
     ],
 )
 def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
@@ -913,6 +916,7 @@ def test_a_question_that_names_no_one_is_no_access_request(text: str) -> None:
         # staff are not people in general; an account number, an address name someone
         "Can you tell me what data your employees accessed on account #44812 last month?",
         "Pouvez-vous me dire quels documents vos employés ont mis dans le dossier 8812 quand on a appelé?",
+        "If I create a new account, will you still have my old data? Please send me a copy of it.",
     ],
 )
 def test_a_question_that_names_someone_can_ask_for_access(text: str) -> None:
