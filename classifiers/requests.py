@@ -1066,16 +1066,16 @@ _SUPPOSED = re.compile(
     # "si je me désabonne, est-ce que..."
     r"|\b(if|si)\s+(i|je|j')\s*(me\s+|m')?$"
 )
-# A right the law gives, named to say so and not yet asked for: "la loi me donne un droit
-# d'accès et de rectification des informations me concernant. À ce titre, je demande à ne
-# plus figurer dans votre fichier", "the Act grants me the right to access". The request, if
-# any, is in what follows ("j'exerce mon droit d'accès" is not a statement of it).
-# what may come between "droit" and the cue: the rights' names ("droit d'accès et de")
+# What may come between "droit" and the cue in _STATED: the names of rights ("droit d'accès et de")
 _RIGHTS_NAMED = (
     r"(\s*(,|\b(et|ou|and|or|de|d'|[àa]|la|l'|le|au|aux|to|of|the|d.acc[eè]s|acc[eè]s|access|"
     r"rectification|rectify|correction|correct|suppression|effacement|erasure|erase|oubli|"
     r"portabilit[ée]|portability|opposition|object|retrait)\b))*\s*"
 )
+# A right the law gives, named to say so and not yet asked for: "la loi me donne un droit
+# d'accès et de rectification des informations me concernant. À ce titre, je demande à ne
+# plus figurer dans votre fichier", "the Act grants me the right to access". The request, if
+# any, is in what follows ("j'exerce mon droit d'accès" is not a statement of it).
 _STATED = re.compile(
     r"\b((me|nous)\s+(donne|donnent|conf[èe]re|conf[èe]rent|accorde|accordent|reconna[îi]t|reconnaissent|"
     rf"garantit|garantissent)\s+(un|le|les|des)\s+(droits?\b{_RIGHTS_NAMED})?|"
@@ -1400,7 +1400,9 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         for match in _matches(pattern, finder, body):
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
-            supposed = _SUPPOSED.search(before) or _STATED.search(before)
+            # only supposed ("if I wanted to delete…"), or a right the law gives, named ("la loi me
+            # donne un droit d'accès"): shown as such, read by the model as a negated cue
+            supposed = "supposed" if _SUPPOSED.search(before) else "stated" if _STATED.search(before) else ""
             negated = not _PROHIBITS.match(match.group(0)) and (
                 _NEGATION.search(before) or _is_french_negated(before, body[match.start() :])
             )
@@ -1414,7 +1416,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
                 fired_at.append(match.start())
                 continue
             if supposed or negated:
-                said = "supposed" if supposed else "negated"
+                said = supposed or "negated"
                 cues[label].append(f"{said}: {match.group(0)[:60]}")
                 fired.append(f"negated {name}")
                 fired_at.append(match.start())
