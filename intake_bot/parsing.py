@@ -177,7 +177,8 @@ def unflowed(text: str, *, delsp: bool = False) -> str:
         depth = len(line) - len(line.lstrip(">"))
         content = line[depth:]
         content = content[1:] if content.startswith(" ") else content
-        if open_text is not None and depth != depth_open:  # a quote begins or ends: the paragraph too
+        if open_text is not None and (depth != depth_open or content == "-- "):
+            # a quote begins or ends, or the signature does: the paragraph ends too
             out.append(_quoted(depth_open, open_text))
             open_text = None
         joined = (open_text or "") + content

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from intake_bot.errors import MessageError
-from intake_bot.parsing import decode_bytes, extract_new_text, parse_message
+from intake_bot.parsing import decode_bytes, extract_new_text, parse_message, unflowed
 
 MAIL = Path(__file__).parent / "mail"
 
@@ -234,6 +234,8 @@ def test_format_flowed_is_read_as_typed(delsp: bool) -> None:
     assert f"{asked} à mon sujet." in lines
     assert "> > Votre message cité." in lines and "> Le premier." in lines
     assert "-- " in lines and "From Marie" in lines  # space-stuffed "From" unstuffed
+    # a paragraph cut just before the signature ends there
+    assert unflowed("Merci \n-- \nMarie").split("\n")[1:] == ["-- ", "Marie"]
 
 
 def test_plain_text_without_format_flowed_keeps_its_lines() -> None:
