@@ -1051,6 +1051,17 @@ _NEGATION = re.compile(
     # thanks for what is done: "merci de m'avoir désabonné", "thanks for having removed me"
     r"\b(merci|thanks?|thank\s+you)\s+(de\s+m.|d.|pour\s+m.|pour\s+|for\s+)(avoir|having)\b)[^.;!?]{0,25}$",
 )
+# A request denied that governs a list: "I am not asking you to cancel my subscription or
+# delete my data", "je ne demande pas la fermeture de mon compte ou la suppression de mes
+# données". Only a request denied ("I won't need your reminders or the newsletter anymore"
+# asks), and not past an "and", a "but" or a "please": "I don't want this app and I want you
+# to close my account or delete my data" asks.
+_NOT_THIS_OR = r"(?:(?!\b(and|but|so|please|just|only|instead|rather|et|mais|donc|svp|plut[ôo]t)\b)[^.;!?,])"
+_NEGATED_LIST = re.compile(
+    r"((\bnot|n't|\bnever)\s+(asking|requesting|request|ask|want|wanting|wish|wishing|looking\s+to)|"
+    r"\bne\s+(vous\s+)?(demande|demandons|veux|voulons|souhaite|souhaitons|d[ée]sire|sollicite)\s+(pas|nullement))\b"
+    rf"{_NOT_THIS_OR}{{0,60}}\b(or|ou)\s+{_NOT_THIS_OR}{{0,25}}$"
+)
 # A cue that is itself a prohibition ("do not sell my data", "ne partagez pas mes
 # renseignements") is not cancelled by another one before it: "ne vendez pas et ne partagez
 # pas mes informations" forbids both.
@@ -1404,7 +1415,9 @@ def rule_cues(text: str, subject: str = "") -> Classification:
             # donne un droit d'accès"): shown as such, read by the model as a negated cue
             supposed = "supposed" if _SUPPOSED.search(before) else "stated" if _STATED.search(before) else ""
             negated = not _PROHIBITS.match(match.group(0)) and (
-                _NEGATION.search(before) or _is_french_negated(before, body[match.start() :])
+                _NEGATION.search(before)
+                or _NEGATED_LIST.search(before)
+                or _is_french_negated(before, body[match.start() :])
             )
             if (
                 label == "access"

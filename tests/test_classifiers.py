@@ -769,6 +769,32 @@ def test_out_of_the_files_erases_off_a_list_opts_out(text: str, label: str | Non
 @pytest.mark.parametrize(
     ("text", "labels"),
     [
+        # a request denied governs the list after it
+        (
+            "I am not asking you to cancel my subscription or delete my data. Please stop sending me your "
+            "newsletter.",
+            ["opt-out"],
+        ),
+        ("I do not want to close my account or have my data erased.", []),
+        (
+            "I'm not asking you to delete my account or erase my data, only to fix my phone number.",
+            ["correction"],
+        ),
+        # not past an "and" or a "please", nor a need that ends ("won't need … anymore")
+        ("I don't use the app anymore and I want you to close my account or delete my data.", ["deletion"]),
+        (
+            "I never liked your app. Please close my account or delete my data, whichever is easier.",
+            ["deletion"],
+        ),
+    ],
+)
+def test_a_request_denied_governs_its_list(text: str, labels: list[str]) -> None:
+    assert rule_cues(text).labels == labels
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
         (
             "De plus, la loi me donne un droit d'accès et de rectification des informations me "
             "concernant. À ce titre, je demande à ne plus figurer dans votre fichier.",
