@@ -90,10 +90,13 @@ _HELD = (
     r"(info\w*|data|details|contact\w*|number|phone(\s+number)?|e-?mail(\s+address)?|address|card|credit\s+card|"
     r"records?|photos?|pictures?|name|sin|personal\s+\w+|medical\s+\w+|cv|r[ée]sum[ée])"
 )
-# After "remove my number ...": the sender wants off a list, not erased (opt-out).
+# After "remove my number ...": the sender wants off a list, not erased (opt-out); unless a
+# second request begins before the list is named: "procéder à l'effacement de mes données et
+# de ne plus m'envoyer vos infolettres", "delete my data and stop the newsletter" ask both.
 _OFF_A_LIST = (
-    r"(?![^.?!\n]{0,60}\b(lists?|listes?|mailings?|campaigns?|envois|infolettres?|newsletters?|"
-    r"sollicitations?|solicitations?|prospection)\b)"
+    r"(?!(?:(?!\b(et\s+(de\s+)?(ne|n.)|and\s+(to\s+)?(stop|don.t|do\s+not|never|no\s+longer|unsubscribe)|"
+    r"et\s+(arr[êe]t\w*|cess\w*|d[ée]sabonn\w*|d[ée]sinscri\w*))\b)[^.?!\n]){0,60}\b(lists?|listes?|mailings?|campaigns?|"
+    r"envois|infolettres?|newsletters?|sollicitations?|solicitations?|prospection)\b)"
 )
 # Files that are for marketing: out of them is an opt-out, not an erasure ("ne plus figurer
 # dans votre base de données marketing", "kept in your database for marketing purposes").

@@ -769,6 +769,26 @@ def test_out_of_the_files_erases_off_a_list_opts_out(text: str, label: str | Non
 @pytest.mark.parametrize(
     ("text", "labels"),
     [
+        # a second request begins before the list is named: both are asked
+        (
+            "Je vous prie de procéder sans délai à l'effacement de mes données personnelles et de ne plus "
+            "m'envoyer vos infolettres.",
+            ["deletion", "opt-out"],
+        ),
+        ("Please delete my data and stop sending me the newsletter.", ["deletion", "opt-out"]),
+        ("please delete my email from your system and stop the newsletter thank u", ["deletion", "opt-out"]),
+        # off a list only
+        ("Supprimez mon adresse de votre liste d'envoi et de vos infolettres.", ["opt-out"]),
+        ("Please remove my email from your mailing list.", ["opt-out"]),
+    ],
+)
+def test_an_erasure_then_no_more_mail_asks_both(text: str, labels: list[str]) -> None:
+    assert rule_cues(text).labels == labels
+
+
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
         # a request denied governs the list after it
         (
             "I am not asking you to cancel my subscription or delete my data. Please stop sending me your "
