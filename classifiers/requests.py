@@ -1395,7 +1395,8 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     # unsubscribe confirmation"): not the sender's words. A forward's may be the request.
     subject = "" if _REPLY.match(subject) else re.sub(_PREFIXES, "", subject, flags=re.I)
     # the subject normalised apart: it is never wrapped into the body
-    body = (f"{normalise(subject)}\n{normalise(text)}" if subject else normalise(text))[:20_000].lower()
+    heading = normalise(subject)
+    body = (f"{heading}\n{normalise(text)}" if subject else normalise(text))[:20_000].lower()
     scores = dict.fromkeys(LABELS, 0.0)
     cues: dict[str, list[str]] = {label: [] for label in LABELS}
     fired: list[str] = []
@@ -1471,7 +1472,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
         fired_at=fired_at,
         body=body,
         withdrawn=withdrawn,
-        text_start=len(normalise(subject).lower()) + 1 if subject else 0,
+        text_start=len(heading.lower()) + 1 if subject else 0,
         resumes_at=resumes_at,
     )
 
