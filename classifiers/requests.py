@@ -1104,7 +1104,8 @@ _STATED = re.compile(
 # recueillies", "ont été transmises") or of what is held ("what do you have", "quelles
 # données détenez-vous"), or asks for it to be sent; otherwise it is a question about what
 # the organisation does in general.
-_ASKS_WHAT = re.compile(r"\b(what|which|quels?|quelles?)\b")
+_WHAT = r"(what|which|quels?|quelles?)"
+_ASKS_WHAT = re.compile(rf"\b{_WHAT}\b")
 _ABOUT_SOMEONE = re.compile(
     r"\b("
     # whose: "sur moi", "me concernant", "à son sujet", "about me", "mes", "my"
@@ -1259,11 +1260,11 @@ _ASKING = re.compile(
     # données vous recueillez sur vos clients", "what you keep when someone signs up")
     + (
         r"(?=\s*:?\s*((si|s'|if|whether|how|combien|comment|o[ùu]|where|pourquoi|why|when|quand|qui|who)(?!\w)|"
-        rf"(quel|quelle|quels|quelles|what|which)\b(?=[^.?!\n]{{0,80}}{_PEOPLE})))"
+        rf"{_WHAT}\b(?=[^.?!\n]{{0,80}}{_PEOPLE})))"
     )
 )
 # ... or asks "what" as one who has not signed up yet (_NOT_YET)
-_ASKING_WHAT = re.compile(_FRAME + r"(?=\s*:?\s*(quel|quelle|quels|quelles|what|which)\b)")
+_ASKING_WHAT = re.compile(_FRAME + rf"(?=\s*:?\s*{_WHAT}\b)")
 
 # "Je ne reçois plus les rappels par texto, est-ce qu'il y a un problème?", "I'm not getting
 # the emails": mail that stopped arriving is a complaint, and an opt-out would stop the rest
