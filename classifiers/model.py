@@ -12,7 +12,7 @@ import threading
 import weakref
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import numpy as np
 import spacy
@@ -71,11 +71,12 @@ class BagOfWords:
         if self._size > 1:
             texts = [self._grams(text) for text in texts]
         words = [word for text in texts for word in text]
-        new = [word for word in dict.fromkeys(words) if word not in self._row]
-        if new:
-            self._learn(new)
+        found: list[int | None] = list(map(self._row.get, words))  # most words were seen before
+        if None in found:
+            self._learn([word for word in dict.fromkeys(words) if word not in self._row])
+            found = [self._row[word] for word in words]
         starts = np.cumsum([0, *(len(text) for text in texts[:-1])])
-        rows = self._weights[[self._row[word] for word in words]]
+        rows = self._weights[cast(list[int], found)]
         logits = np.add.reduceat(rows, starts, axis=0) + self._bias
         probabilities: np.ndarray = 1 / (1 + np.exp(-logits))
         return probabilities
