@@ -100,6 +100,8 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
     original_sentences = train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS
     train_module.SENTENCE_MODEL = bool(config.pop("sentence_model", False))
     train_module.SENTENCE_SETTINGS = dict(config.pop("sentence_settings", {}))  # type: ignore[call-overload]
+    original_pairs = train_module.PAIRS_MODEL
+    train_module.PAIRS_MODEL = bool(config.pop("pairs_model", False))
     if "architecture" in config:  # a whole other model instead of settings of the bag of words
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(config["architecture"])  # type: ignore[attr-defined]
@@ -127,6 +129,7 @@ def evaluate(name: str, words: Callable[[str], list[str]], **config: object) -> 
         train_module.RULE_FEATURES, train_module.CUE_REPEAT = original_rule_features, original_repeat
         train_module.EPOCHS, train_module.HELD_MASK = original_epochs, original_mask
         train_module.SENTENCE_MODEL, train_module.SENTENCE_SETTINGS = original_sentences
+        train_module.PAIRS_MODEL = original_pairs
         train_module.CONFIG["model"].clear()  # type: ignore[attr-defined]
         train_module.CONFIG["model"].update(original_config)  # type: ignore[attr-defined]
     per_file = " ".join(f"{f.stem}={s:.4f}" for f, s in zip(held_out, scores, strict=True))
@@ -301,9 +304,14 @@ def main() -> int:
             {**masked, "sentence_settings": pairs},
         ),
         (
-            "stems + rule cues, held clause dropped, word pairs in sentences",  # shipped
+            "stems + rule cues, held clause dropped, word pairs in sentences",  # shipped to 2026-12-07
             train_module.stemmed_words,
             {**masked, "held_mask": "drop", "sentence_settings": pairs},
+        ),
+        (
+            "stems + rule cues, held clause dropped, word pairs in sentences, mean with pairs",  # shipped
+            train_module.stemmed_words,
+            {**masked, "held_mask": "drop", "sentence_settings": pairs, "pairs_model": True},
         ),
         (
             "stems + rule cues, held clause dropped, word pairs",  # pairs in the message model too

@@ -23,7 +23,7 @@ from thinc.api import NumpyOps
 
 from intake_bot.classifiers import requests
 from intake_bot.classifiers.requests import Classification, rule_cues
-from intake_bot.classifiers.train import SENTENCES, message_words, sentence_words
+from intake_bot.classifiers.train import PAIRS, SENTENCES, message_words, sentence_words
 
 MODEL = Path(__file__).resolve().parent / "model"
 _lock = threading.Lock()
@@ -158,8 +158,13 @@ def model_rows(nlp: Language, text: str, subject: str, rules: Classification) ->
     sentence's is discounted (model_reading; benchmarks/classifier_select.py stores them)."""
     sentences = sentence_words(nlp, rules)
     reader = SENTENCES if SENTENCES in nlp.pipe_names else "textcat_multilabel"
+    message = [message_words(nlp, subject, text, rules)]
     with _lock:  # the word tables are shared by every thread
-        labels, whole = _probabilities(nlp, [message_words(nlp, subject, text, rules)])
+        labels, whole = _probabilities(nlp, message)
+        if PAIRS in nlp.pipe_names:  # the message read with word pairs too: the mean of the two
+            paired = _probabilities(nlp, message, PAIRS)
+            assert paired[0] == labels
+            whole = (whole + paired[1]) / 2
         rows = _probabilities(nlp, [words for _, words in sentences], reader)[1] if sentences else whole[:0]
     return Rows(labels, whole[0], [sentence for sentence, _ in sentences], rows)
 
