@@ -220,8 +220,12 @@ def sentence_needs(sentences: int) -> float:
 def sentence_score(score: float, sentences: int) -> float:
     """A sentence's *score*, discounted so that it reaches requests.MODEL_THRESHOLD, like a
     whole message's, exactly when it reaches sentence_needs(sentences)."""
-    odds = _logit(sentence_needs(sentences)) - _logit(requests.MODEL_THRESHOLD)
-    return 1 / (1 + math.exp(odds - _logit(score)))
+    return 1 / (1 + math.exp(_odds(sentence_needs(sentences), requests.MODEL_THRESHOLD) - _logit(score)))
+
+
+@cache  # asked for every sentence and right of every message, of a few pairs of values
+def _odds(needs: float, threshold: float) -> float:
+    return _logit(needs) - _logit(threshold)
 
 
 def _logit(probability: float) -> float:
