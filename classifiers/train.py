@@ -271,8 +271,9 @@ SENTENCE_SETTINGS: dict[str, object] = {"ngram_size": 2, "length": 2**17}
 # table twice the size; a message's score is the mean of the two components' probabilities
 # (model.model_rows). Alone, pairs did better on the corpus's unseen authors and worse on
 # formal letters written elsewhere, where they lean less on the rule cues; the mean keeps
-# most of both, and one component sure of itself on a long letter cannot outvote the other
-# (a mean of logits can: README). The first two components are trained as without it. A
+# most of both. A right is given when the two probabilities add up to 0.9 or more, so one
+# component sure of itself on a long letter cannot silence the other (in a mean of logits
+# the surer one decides: README). The first two components are trained as without it. A
 # model without it reads messages with the first alone.
 PAIRS = "pairs"
 PAIRS_MODEL = True
