@@ -1163,6 +1163,13 @@ _RETRACTION = re.compile(
     r"(it|this|this\s+(e-?mail|message))\s+was\s+(meant|intended)\s+for\s+(another|a\s+different)|"
     r"i\s+sent\s+(it|this|my\s+\w+(\s+\w+)?)\s+to\s+the\s+wrong|"
     r"i\s+changed\s+my\s+mind|"
+    # a pause asked for ("please hold off on my deletion request", "actually, hold off for
+    # now", "veuillez suspendre ma demande"), not "why did you hold off on the deletion?"
+    + _CLAUSE_OPENS
+    + r"((please|actually|ok|okay|just|so|then|can\s+you|could\s+you|would\s+you)\s+){0,2}hold\s+off"
+    r"(\s+on\s+(my|the|this|that)\s+(\w+\s+){0,2}(request|demand|deletion|erasure|closure|closing)|"
+    r"(?=\s*([.,;:!)\n]|$|for\s+now)))|"
+    r"(suspendre|suspendez|mettre\s+en\s+(attente|suspens)|mettez\s+en\s+(attente|suspens))\s+ma\s+demande|"
     r"laissez\s+(tomber|faire)|(pouvez|pourriez)\s+laisser\s+tomber|"
     r"oubliez\s+(ma\s+(demande|requ[êe]te)|mon\s+(message|courriel|mail|texto|dernier|pr[ée]c[ée]dent)|"
     r"ce\s+(message|courriel)|cela|ça|ca\b)|"

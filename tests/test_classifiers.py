@@ -101,6 +101,31 @@ def test_retraction_asks_for_nothing() -> None:
     assert rule_cues("Supprimez mon compte. Si vous ne faites rien, je porte plainte.").labels == ["deletion"]
 
 
+@pytest.mark.parametrize(
+    ("text", "labels"),
+    [
+        (
+            "Yesterday I asked you to delete my account, but I still have $65 of store credit on it. "
+            "Please hold off on the deletion for now.",
+            [],
+        ),
+        ("Please delete my account. Actually hold off, I need my invoices first.", []),
+        ("Hold off on the deletion request, but please unsubscribe me from the newsletter.", ["opt-out"]),
+        ("Bonjour, veuillez suspendre ma demande de suppression, je dois récupérer mes factures.", []),
+        ("Supprimez mon compte. Pouvez-vous mettre en attente ma demande? Je vous reviens.", []),
+        # not a pause the writer asks for
+        ("Why did you hold off on the deletion? I asked three weeks ago. Delete my account now.", ["deletion"]),
+        ("We had to hold off on the project. Please delete my account.", ["deletion"]),
+        ("Pourquoi avez-vous suspendu ma demande de suppression? Supprimez mon compte svp.", ["deletion"]),
+    ],
+)
+def test_a_pause_asked_for_takes_the_request_back(text: str, labels: list[str]) -> None:
+    """ "Please hold off on the deletion", "suspendez ma demande": the writer asks to wait, so
+    the request is not answered as one; asking why it was held is no pause."""
+    assert rule_cues(text).labels == labels
+    assert classify_request(text).labels == labels
+
+
 def test_what_follows_a_retraction_is_read_anew() -> None:
     """A retraction takes back what came before it; a request after its sentence stands, even
     one no rule marks (the model reads the rest as a message of its own)."""
