@@ -114,7 +114,7 @@ def test_retraction_asks_for_nothing() -> None:
         ("Bonjour, veuillez suspendre ma demande de suppression, je dois récupérer mes factures.", []),
         ("Supprimez mon compte. Pouvez-vous mettre en attente ma demande? Je vous reviens.", []),
         # not a pause the writer asks for
-        ("Why did you hold off on the deletion? I asked three weeks ago. Delete my account now.", ["deletion"]),
+        ("Why did you hold off on the deletion? I asked weeks ago. Delete my account now.", ["deletion"]),
         ("We had to hold off on the project. Please delete my account.", ["deletion"]),
         ("Pourquoi avez-vous suspendu ma demande de suppression? Supprimez mon compte svp.", ["deletion"]),
     ],
