@@ -69,7 +69,8 @@ def heldout(path: Path) -> None:
         if len(text.split()) <= 10:
             short_total += 1
             short_right += (detect_language(text).lang or "") == lang
-    print(f"held-out set: {len(rows)} messages ({path.relative_to(ROOT)})")
+    shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
+    print(f"held-out set: {len(rows)} messages ({shown})")
     for lang in ("fr", "en"):
         f1s = []
         parts = []
