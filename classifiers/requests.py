@@ -1141,6 +1141,12 @@ _CLAUSE_BREAK = re.compile(r"[.;:!?,\n]|\b(but|just|only|mais|seulement|juste|pl
 
 # Where a clause opens: at the start, or just after a punctuation mark (and its space).
 _CLAUSE_OPENS = r"(?:(?<=^)|(?<=[.,;:!?\n])|(?<=[.,;:!?\n] ))"
+# What may come before a pause the writer asks for, at the start of its clause ("actually,
+# could you hold off", "en fait, veuillez suspendre ma demande", "wait, hold off").
+_PAUSE_SOFTENERS = (
+    r"(please|actually|ok|okay|just|so|then|and|but|wait|hmm|can\s+you|could\s+you|would\s+you|"
+    r"veuillez|pouvez-vous|pourriez-vous|svp|merci\s+de|et|mais|en\s+fait|finalement)"
+)
 # Retractions that cancel a request made earlier in the thread, or in the same message
 # ("Please ignore this message, it was meant for another company").
 _RETRACTION = re.compile(
@@ -1163,13 +1169,18 @@ _RETRACTION = re.compile(
     r"(it|this|this\s+(e-?mail|message))\s+was\s+(meant|intended)\s+for\s+(another|a\s+different)|"
     r"i\s+sent\s+(it|this|my\s+\w+(\s+\w+)?)\s+to\s+the\s+wrong|"
     r"i\s+changed\s+my\s+mind|"
-    # a pause asked for ("please hold off on my deletion request", "actually, hold off for
-    # now", "veuillez suspendre ma demande"), not "why did you hold off on the deletion?"
+    # a pause the writer asks for, opening a clause ("please hold off on my deletion request",
+    # "actually, hold off for now", "put my request on hold", "veuillez suspendre ma demande",
+    # "pouvez-vous mettre ma demande en attente"), not "why did you hold off on the deletion?"
+    # nor "votre agent a voulu suspendre ma demande"
     + _CLAUSE_OPENS
-    + r"((please|actually|ok|okay|just|so|then|can\s+you|could\s+you|would\s+you)\s+){0,2}hold\s+off"
-    r"(\s+on\s+(my|the|this|that)\s+(\w+\s+){0,2}(request|demand|deletion|erasure|closure|closing)|"
-    r"(?=\s*([.,;:!)\n]|$|for\s+now)))|"
-    r"(suspendre|suspendez|mettre\s+en\s+(attente|suspens)|mettez\s+en\s+(attente|suspens))\s+ma\s+demande|"
+    + rf"({_PAUSE_SOFTENERS}\s+){{0,2}}(hold\s+off(\s+on\s+((my|the|this|that)\s+(\w+\s+){{0,2}}"
+    r"(request|demand|deletion|erasure|closure|closing)|it|that|this|processing)|"
+    r"(?=\s*([.,;:!)\n]|$|for\s+(now|a\s+(few|couple|while)|the\s+moment)|until|till)))|"
+    r"put\s+(it|that|(my|the|this|that)\s+(\w+\s+){0,2}request)\s+on\s+hold|"
+    r"(suspendre|suspendez)\s+ma\s+demande|suspendez-la|"
+    r"(mettre|mettez)\s+(en\s+(attente|suspens|pause)\s+ma\s+demande|"
+    r"ma\s+demande(\s+(de|d.)\s*\w+)?\s+(en\s+(attente|suspens|pause)|sur\s+pause)))|"
     r"laissez\s+(tomber|faire)|(pouvez|pourriez)\s+laisser\s+tomber|"
     r"oubliez\s+(ma\s+(demande|requ[êe]te)|mon\s+(message|courriel|mail|texto|dernier|pr[ée]c[ée]dent)|"
     r"ce\s+(message|courriel)|cela|ça|ca\b)|"
@@ -1308,14 +1319,43 @@ def _retraction_scope(body: str, found: list[re.Match[str]]) -> set[str]:
     scope: set[str] = set()
     for each in found:
         said = each.group(0)
+        named = said + body[each.end() : each.end() + 20]  # "... ma demande de suppression"
+        rights = {label for label, words in _NAMED.items() if words.search(named)}
         if _KEEPS.search(said):
             scope.add("deletion")
-        elif _NAMES_A_REQUEST.search(said):
-            named = said + body[each.end() : each.end() + 20]  # "... ma demande de suppression"
-            scope |= {label for label, words in _NAMED.items() if words.search(named)} or set(LABELS)
+        elif rights and (
+            _NAMES_A_REQUEST.search(said) or _names_a_right(said) or _REQUEST_ABOUT.search(named)
+        ):
+            scope |= rights  # "disregard my deletion request", "hold off on the deletion"
+        elif _names_another_request(named):
+            continue  # "hold off on my refund request": none of the rights
         else:
             scope |= set(LABELS)
     return scope
+
+
+# A request named by what it is about ("my refund request", "ma demande de remboursement"),
+# and the words that say only which request it is ("my last request", "ma demande d'hier").
+_REQUEST_ABOUT = re.compile(
+    r"\b(?:my|the|this|that)\s+((?:[\w-]+\s+){1,2})(?:request|demand)\b|\bdemande\s+(?:de|d')\s*([\w-]+)"
+)
+_WHICH_REQUEST = frozenset(
+    (
+        *("last", "previous", "earlier", "first", "original", "recent", "latest", "other", "old"),
+        *("privacy", "data", "personal", "information", "hier", "la", "le", "les", "ce", "cette"),
+    )
+)
+
+
+def _names_another_request(named: str) -> bool:
+    """Whether *named* names a request by what it is about, and that is none of the rights."""
+    found = _REQUEST_ABOUT.search(named)
+    words = (found.group(1) or found.group(2) or "").split() if found else []
+    return any(word not in _WHICH_REQUEST and not _names_a_right(word) for word in words)
+
+
+def _names_a_right(text: str) -> bool:
+    return any(words.search(text) for words in _NAMED.values())
 
 
 @dataclass

@@ -113,8 +113,17 @@ def test_retraction_asks_for_nothing() -> None:
         ("Hold off on the deletion request, but please unsubscribe me from the newsletter.", ["opt-out"]),
         ("Bonjour, veuillez suspendre ma demande de suppression, je dois récupérer mes factures.", []),
         ("Supprimez mon compte. Pouvez-vous mettre en attente ma demande? Je vous reviens.", []),
+        ("Please delete my account. Actually, put my deletion request on hold for now.", []),
+        ("Effacez mes données. Hmm, pouvez-vous mettre ma demande sur pause pour l'instant?", []),
+        ("Delete my profile please. Hmm, actually hold off for a few days.", []),
+        # the pause names the right it holds; a request that is none of the rights is not ours
+        ("Send me a copy of my data and delete my account. Actually, hold off on the deletion.", ["access"]),
+        ("Unsubscribe me from the newsletter. Please hold off on the account closure though.", ["opt-out"]),
+        ("Delete my account. Hold off on the refund request though, I'll call about it.", ["deletion"]),
+        ("Désabonnez-moi. Aussi, mettez en attente ma demande de remboursement.", ["opt-out"]),
         # not a pause the writer asks for
         ("Why did you hold off on the deletion? I asked weeks ago. Delete my account now.", ["deletion"]),
+        ("Supprimez mon compte. L'agent a voulu suspendre ma demande, je refuse.", ["deletion"]),
         ("We had to hold off on the project. Please delete my account.", ["deletion"]),
         ("Pourquoi avez-vous suspendu ma demande de suppression? Supprimez mon compte svp.", ["deletion"]),
     ],
