@@ -4,7 +4,8 @@ RFC 3834 asks responders never to answer such mail; answering one auto-responder
 with another is how mail loops start. Headers decide first; out-of-office text
 with no header is recognised by its wording only when it is unmistakable (an
 absence phrase together with a return or contact phrase), so that a person who
-mentions being away is not silenced.
+mentions being away is not silenced; list and newsletter mail with no header, by
+its footers, only when nothing in it reads as a person's words (reads_as_mailing).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from intake_bot.parsing import ParsedMessage
+from intake_bot.classifiers.requests import classify_request, rule_cues
+from intake_bot.parsing import ParsedMessage, extract_new_text, is_mailing_footer
 
 Kind = Literal["auto-reply", "bounce", "bulk"]
 
@@ -128,6 +130,119 @@ _RETURN = re.compile(
     re.I,
 )
 
+# Mail that reaches us without its list headers (re-sent by a rule, relayed, or from a
+# sender that sets none) is told by what list software and mailing tools write under it:
+# a list manager's trailer after its separator line (Mailman, Google Groups, LISTSERV,
+# Sympa) or a digest's opening; or two different marks of a newsletter, each on a line of
+# its own that opens with it (the footer to its reader, "view in your browser", a row of
+# unsubscribe and preference links, a copyright notice with its year).
+#
+# People paste footers, forward list mail without a separator and sign with their
+# company's notices; a newsletter let through is read by the classifier, but a person's
+# request dropped is lost. So never when the sender's own words, those lines set aside,
+# read as a person's: a line in the first person, or a request cue in what comes first (up
+# to the next such line); nor, for a newsletter's marks, when the classifier half reads a
+# right (_HALF_READ) in that first paragraph. It reads a newsletter's lines ("40% off every
+# plan!") as half an opt-out, as it reads "assez de pub" typed above a pasted one: opt-out
+# counts unless the mail opens with the newsletter's "view in your browser".
+_SEPARATOR = re.compile(r"^\s*(--|_{10,}|-{10,}|#{10,}|={10,})\s*$")
+_LIST_TRAILER = re.compile(
+    r"^\s*(<?https?://\S+/(mailman/listinfo|mailman3?/lists|postorius/lists|sympa/info|listinfo)/\S*>?\s*$"
+    r"|to unsubscribe,? send an e-?mail to \S+-(leave|unsubscribe|request)@"
+    r"|you received this message because you are subscribed to the google groups?\b"
+    r"|to unsubscribe from this group and stop receiving e-?mails from it"
+    r"|vous recevez ce message,? car vous [êe]tes abonn[ée]e? au groupe"
+    r"|(to|pour) (unsubscribe|sign ?off|vous d[ée]sabonner|vous d[ée]sinscrire|quitter)( from)? "
+    r"(the|this|de la|de cette|de ce|du|cette|ce) (\S+ )?(list|liste|group|groupe)\b"
+    r"|\S[^\n]{0,60} mailing list( -- \S+@\S+)?\s*$)",
+    re.I,
+)
+_DIGEST = re.compile(
+    r"^\s*(send \S+ mailing list submissions to|there are \d+ messages totaling \d+ lines)", re.I
+)
+_LINKS = (
+    r"(unsubscribe|opt[- ]out|se d[ée]sabonner|d[ée]sabonnez-vous|d[ée]sabonnement|d[ée]sinscription|"
+    r"se d[ée]sinscrire|(update|manage|change) (your )?(e-?mail |subscription |communication )?"
+    r"(preferences|subscriptions?|profile)|update profile|"
+    r"(g[ée]rer|modifier|mettre [àa] jour) (vos|votre) (pr[ée]f[ée]rences|abonnements?|profil))"
+)
+_MAILING_MARKS = {
+    "browser": re.compile(
+        r"^\W{0,3}((view|read|open|see|display) (this|the|it|our) ?(e-?mail|message|newsletter|post|"
+        r"issue|online version|web version)? ?(in|on|as) (your|a|the) (web )?(browser|web ?page)|"
+        r"(view|read) (in|on) (your |a |the )?(web )?browser|view (as a )?web ?page|view online\b|"
+        r"having trouble (viewing|reading|seeing) this|"
+        r"(voir|afficher|consulter|lire|ouvrir) (ce|cet|cette|le|la|l.)\s?(courriel|message|e-?mail|"
+        r"infolettre|bulletin|version)[^\n]{0,30}(navigateur|en ligne|web)|"
+        r"(voir|afficher) dans (le|votre) navigateur)",
+        re.I,
+    ),
+    "links": re.compile(
+        # a link alone on its line, or in a row of short links ("Unsubscribe | Preferences")
+        rf"^\W{{0,3}}(you can |vous pouvez )?(([^|•·\n]{{1,40}}[|•·]\s*)*{_LINKS}\b"
+        r"([^\n|•·]{0,60}(<?https?://\S+)?\s*$|\s*[|•·][^\n]{0,80}$)|"
+        r"(click|cliquez) (here|ici) (to|pour)\b[^\n]{0,20}(unsubscribe|opt|d[ée]sabonner|d[ée]sinscri))",
+        re.I,
+    ),
+    "copyright": re.compile(
+        r"^\W{0,3}(copyright\s*)?(©|\(c\)|copyright)\s*(\d{4}\s*[-–]\s*)?\d{4}\b[^\n?]{0,90}$", re.I
+    ),
+}
+# A score at which the writer's opening may be a request, read loosely: well below the
+# classifier's threshold, since a person's request dropped is lost.
+_HALF_READ = 0.2
+# the first person ("Mon, 3 Jun" is a date)
+_WRITER = re.compile(r"(?<!\w)(i|i'm|i've|i'd|me|my|je|j['’]|m['’]|moi|mon(?!,? \d)|ma|mes)(?!\w)", re.I)
+
+
+def reads_as_mailing(text: str) -> bool:
+    """A digest's opening, a list's trailer after its separator, or two kinds of newsletter
+    marks, outside quoted history, in mail whose own words read as nobody's (see above)."""
+    lines = extract_new_text(text, trim=False).split("\n")
+    if any(_DIGEST.match(line) for line in [line for line in lines if line.strip()][:3]):
+        return True
+    marks = {n: kind for n, kind in enumerate(map(_mark, lines)) if kind is not None}
+    trailer = {
+        n
+        for n, line in enumerate(lines)
+        if _LIST_TRAILER.match(line) and _after_separator(lines, n) and not _WRITER.search(line)
+    }
+    if not trailer and len(set(marks.values())) < 2:
+        return False
+    aside = set(marks) | trailer
+    # the first line a writer would have written: a newsletter may open with "view in browser"
+    first = next(
+        (n for n, line in enumerate(lines) if line.strip() and marks.get(n) != "browser"), len(lines)
+    )
+    stop = min((n for n in aside if n > first), default=len(lines))
+    words = "\n".join(line for n, line in enumerate(lines) if n not in aside)
+    if _WRITER.search(extract_new_text(words)):
+        return False
+    opening = "\n".join(lines[first:stop])
+    # a person's request opens their mail, past a greeting; a newsletter opens with a title
+    paragraph = next((p for p in re.split(r"\n\s*\n", opening) if len(p.split()) >= 3), "")
+    if rule_cues(opening).fired:
+        return False
+    scores = classify_request(paragraph).scores
+    if marks.get(next((n for n, line in enumerate(lines) if line.strip()), 0)) == "browser":
+        del scores["opt-out"]  # what follows the newsletter's own opening line is its text
+    return bool(trailer) or max(scores.values()) < _HALF_READ
+
+
+def _mark(line: str) -> str | None:
+    """The kind of newsletter mark *line* is, if any: one kind a line."""
+    if len(line) > 200 or _WRITER.search(line):
+        return None
+    if is_mailing_footer(line):
+        return "footer"
+    return next((name for name, mark in _MAILING_MARKS.items() if mark.match(line)), None)
+
+
+def _after_separator(lines: list[str], n: int) -> bool:
+    """Whether a separator line comes at most three lines above line *n*."""
+    above = [line for line in lines[:n] if line.strip()][-3:]
+    return any(_SEPARATOR.match(line) for line in above)
+
 
 def screen_automated(message: ParsedMessage) -> AutomatedVerdict | None:
     """The reason *message* is automated, or None for mail a person wrote."""
@@ -168,6 +283,8 @@ def screen_automated(message: ParsedMessage) -> AutomatedVerdict | None:
         return AutomatedVerdict("bounce", "a mail server's delivery failure wording")
     if is_out_of_office_text(message.new_text or message.text):
         return AutomatedVerdict("auto-reply", "out-of-office wording")
+    if reads_as_mailing(message.text):
+        return AutomatedVerdict("bulk", "a mailing list's or newsletter's footer wording")
     return None
 
 

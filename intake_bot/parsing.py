@@ -416,12 +416,18 @@ _MAILING_FOOTER = re.compile(
 _FIRST_PERSON = re.compile(r"(?<!\w)(i|me|my|mine|myself|je|j'|m'|moi|mon|ma|mes)(?!\w)", re.IGNORECASE)
 
 
-def extract_new_text(text: str) -> str:
+def is_mailing_footer(line: str) -> bool:
+    """A mailing's line to its reader ("you are receiving this email because…")."""
+    return bool(_MAILING_FOOTER.match(line)) and not _FIRST_PERSON.search(line)
+
+
+def extract_new_text(text: str, *, trim: bool = True) -> str:
     """The sender's own new words: quoted history, signatures and footers removed.
 
     Replies typed between quoted lines are kept (interleaved answers are common
     in plain-text clients). An attribution line followed by unquoted history
-    (Outlook, forwarded mail) ends the new text.
+    (Outlook, forwarded mail) ends the new text. With *trim* false, signatures and
+    footers stay: what the sending side wrote, quoted history only removed.
     """
     lines = text.split("\n")
     kept: list[str] = []
@@ -436,14 +442,19 @@ def extract_new_text(text: str) -> str:
             break
         if _ATTRIBUTION.match(line) or _is_split_attribution(lines, i):
             following = next((n for n in lines[i + 1 :] if n.strip()), "")
+            if not trim and stripped.startswith("_"):
+                # A rule line ends the new text; untrimmed, only the header block that may follow.
+                kept.append(line.rstrip())
+                i += 1
+                continue
             if following.strip().startswith(">") and not stripped.startswith(("-", "_")):
                 i += 1  # the quote that follows is dropped line by line; answers between stay
                 continue
             break
-        if _MAILING_FOOTER.match(line) and not _FIRST_PERSON.search(line):
+        if trim and is_mailing_footer(line):
             i += 1
             continue
-        if _SIGNATURE.match(line):
+        if trim and _SIGNATURE.match(line):
             # A signature ends the new text unless the sender goes on answering below
             # quoted lines further down (interleaved style).
             rest = lines[i + 1 :]

@@ -1318,6 +1318,82 @@ def test_people_are_not_flagged_automated(body: str) -> None:
     assert screen_automated(parse_message(raw)) is None
 
 
+# Mailings that reach us without their list headers (a forwarding rule, a relay): their footers.
+@pytest.mark.parametrize(
+    "body",
+    [
+        # Mailman 2 trailer
+        "Has anyone tried the new release on ARM?\n\nThanks,\nPaul\n"
+        "_______________________________________________\nUsers mailing list\n"
+        "users@lists.example.org\nhttps://lists.example.org/mailman/listinfo/users",
+        # Mailman 3 trailer
+        "Le local sera fermé lundi.\n_______________________________________________\n"
+        "Benevoles mailing list -- benevoles@lists.example.org\n"
+        "To unsubscribe send an email to benevoles-leave@lists.example.org",
+        # Mailman digest
+        "Send Users mailing list submissions to\n\tusers@lists.example.org\n\n"
+        "Today's Topics:\n\n   1. Re: release notes (Paul)",
+        # Google Groups
+        "Reminder: the meeting moved to Thursday.\n\n--\nYou received this message because you "
+        'are subscribed to the Google Groups "Parents" group.\nTo unsubscribe from this group and '
+        "stop receiving emails from it, send an email to parents+unsubscribe@googlegroups.com.",
+        # LISTSERV / Sympa
+        "Nouvelle offre d'emploi : analyste.\n\n--\nPour vous désabonner de la liste EMPLOIS, "
+        "envoyez un courriel à sympa@listes.example.org",
+        # A newsletter: browser line, footer to its reader, unsubscribe link, copyright
+        "View this email in your browser\n\nBlack Friday: 40% off every plan!\n\n"
+        "You are receiving this email because you signed up on our website.\n"
+        "Unsubscribe | Update your preferences\n© 2026 Example Software Inc.",
+        "Afficher ce courriel dans votre navigateur\n\nNos nouveautés de décembre\n\n"
+        "Se désabonner : https://example.com/u/123\nTous droits réservés Exemple inc.",
+        "Webinar on Thursday: register now.\n\nCopyright © 2026 Example, All rights reserved.\n"
+        "Want to change how you receive these emails?\nYou can update your preferences or "
+        "unsubscribe from this list: https://example.us1.list-manage.com/unsubscribe",
+    ],
+)
+def test_a_mailing_without_its_list_headers_is_bulk(body: str) -> None:
+    raw = f"From: news@example.org\r\nSubject: News\r\n\r\n{body}\r\n".encode()
+    verdict = screen_automated(parse_message(raw))
+    assert verdict is not None and verdict.kind == "bulk"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # A reply to a newsletter: the footer is quoted history.
+        "Please take me off this list.\n\nOn Mon, Dec 7, 2026 at 9:00 AM Example <news@example.org> "
+        "wrote:\n> View this email in your browser\n> You are receiving this email because you "
+        "signed up.\n> Unsubscribe | Update your preferences",
+        # A forwarded newsletter under the person's request.
+        "The unsubscribe link does not work, please delete my address.\n\n"
+        "---------- Forwarded message ---------\nFrom: Example <news@example.org>\n"
+        "Subject: News\n\nView this email in your browser\nUnsubscribe | Manage preferences\n"
+        "© 2026 Example Inc.",
+        # A person who quotes one line of the footer, and signs with a copyright.
+        "Your emails say 'You are receiving this email because you signed up' but I never did. "
+        "Remove me.\n\nJane Roe\nRoe Design\n© 2026 Roe Design. All rights reserved.",
+        "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\nTous droits réservés",
+        "The link (click here to unsubscribe) in your newsletter is broken, please remove this "
+        "address.\n\nCopyright 2026 Acme Ltd.",
+        "Bonjour, je suis sur la liste de diffusion de votre club et je voudrais ne plus recevoir "
+        "les courriels. Merci.",
+        # Written above a pasted newsletter, with no separator; or signed with one's company's
+        # notices, in words no rule knows.
+        "No more of these please.\n\nView this email in your browser\nUnsubscribe\n© 2026 Acme",
+        "Assez de pub.\n\n--\nAcme\nSe désabonner | Gérer vos préférences\n© 2026 Acme",
+        "Bonjour,\n\nEnlevez cette adresse svp\n\n--\nAcme\nAfficher ce courriel dans votre "
+        "navigateur\nSe désabonner\n© 2026 Acme",
+        "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\n© 2026 Tremblay & fils",
+        # A list manager's words, in a person's sentence or with no separator above.
+        "To unsubscribe from this list you have to email the admin, which was done twice.",
+        "Please take me off your mailing list\nm.roy@example.org\n\nThank you",
+    ],
+)
+def test_people_who_quote_a_mailing_are_not_bulk(body: str) -> None:
+    raw = f"From: person@example.org\r\nSubject: request\r\n\r\n{body}\r\n".encode()
+    assert screen_automated(parse_message(raw)) is None
+
+
 def test_microsoft_365_non_delivery_sender_is_a_bounce() -> None:
     raw = (
         b"From: Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@example.org>\r\n"
