@@ -669,7 +669,9 @@ _CUES: list[tuple[str, float, str]] = [
     (
         "opt-out",
         0.9,
-        r"\b(remove|take)\s+(me|my\s+(\w+\s+){0,2}?(name|number|e-?mail|address|details))\b[^.?!\n]{0,30}?"
+        # "remove me", "my email", "this address" (the one the mail came from)
+        r"\b(remove|take)\s+(me|(my|this)\s+(\w+\s+){0,2}?(name|number|e-?mail|address|details))\b"
+        r"[^.?!\n]{0,30}?"
         r"\b(off|from)\s+"
         r"(your|the|this|all|any)?\s*"
         r"(mailing|e-?mail|marketing|contact|distribution|call|calling|newsletter|sms|texts?|"
@@ -680,8 +682,8 @@ _CUES: list[tuple[str, float, str]] = [
         0.9,
         r"\b(enlever|enlevez|enl[èe]ve|retirer|retirez|retire|rayer|rayez|raye|sortir|sortez|sors|"
         r"supprimer|supprimez|supprime|effacer|effacez|efface)[- ]?"
-        r"(moi|mon\s+(adresse|courriel|nom|num[ée]ro|cellulaire|t[ée]l[ée]phone)|nos\s+noms)\b[^.?!\n]{0,40}\b(liste|listes|infolettre|envois|"
-        r"sollicitations?|prospection)\b",
+        r"(moi|(mon|cette|ce)\s+(adresse|courriel|nom|num[ée]ro|cellulaire|t[ée]l[ée]phone)|nos\s+noms)\b"
+        r"[^.?!\n]{0,40}\b(liste|listes|infolettre|envois|sollicitations?|prospection)\b",
     ),
     (
         "opt-out",
@@ -1150,7 +1152,9 @@ _PAUSE_SOFTENERS = (
 # Retractions that cancel a request made earlier in the thread, or in the same message
 # ("Please ignore this message, it was meant for another company").
 _RETRACTION = re.compile(
-    r"\b(never\s*mind|nevermind|forget\s+(it|my\s+(last|previous)\s+(request|e-?mail|message))|"
+    r"\b(never\s*mind|nevermind|"
+    # "forget my deletion request", not "please don't forget my request"
+    r"(?<!n't\s)(?<!not\s)forget(\s+about)?\s+(it|my\s+(\w+\s+){0,2}(request|e-?mail|message))|"
     # "keep it" takes a request back when it opens its clause ("never mind, keep it",
     # "ok just keep everything"), not in "how long you keep it" or "why do you keep my account"
     r"please\s+keep\s+(it|my|everything)|"
@@ -1165,6 +1169,7 @@ _RETRACTION = re.compile(
     r"please\s+disregard\s+my\s+(last\s+|previous\s+|earlier\s+)?(e-?mail|message)|"
     r"(disregard|ignore)\s+(this|that|it)(\s+(e-?mail|message|note|request))?(?=\s*([.,;:!)\n]|$))|"
     r"(disregard|ignore)\s+(this|my\s+(last|previous|earlier))\s+(e-?mail|message|note)|"
+    r"(disregard|ignore)\s+my\s+((last|previous|earlier)\s+)?(reminder|follow-?up)|"
     r"(disregard|ignore)\s+(the|my)\s+(e-?mail|message|note|request)\s+i\s+sent|"
     r"(it|this|this\s+(e-?mail|message))\s+was\s+(meant|intended)\s+for\s+(another|a\s+different)|"
     r"i\s+sent\s+(it|this|my\s+\w+(\s+\w+)?)\s+to\s+the\s+wrong|"

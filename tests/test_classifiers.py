@@ -99,6 +99,12 @@ def test_retraction_asks_for_nothing() -> None:
     assert retracted.retracted and retracted.labels == []
     # a threat is no retraction
     assert rule_cues("Supprimez mon compte. Si vous ne faites rien, je porte plainte.").labels == ["deletion"]
+    # "forget my … request" takes back the request it names; "don't forget" keeps it
+    forgotten = rule_cues("Please forget my deletion request of last week. I'm keeping the account.")
+    assert forgotten.retracted or forgotten.withdrawn == ["deletion"]
+    assert classify_request("Please forget my deletion request of last week.").labels == []
+    kept = rule_cues("Please don't forget my deletion request, delete my account.")
+    assert not kept.retracted and kept.withdrawn == [] and kept.labels == ["deletion"]
 
 
 @pytest.mark.parametrize(
@@ -615,13 +621,9 @@ def test_what_was_collected_about_someone_is_access(text: str) -> None:
         ("Je requiers la communication intégrale de mon dossier d'employé.", "access"),
         ("Par la présente, je sollicite la transmission de mon dossier client.", "access"),
         ("Je demande la communication des renseignements personnels me concernant.", "access"),
-        pytest.param(
-            "Veuillez confirmer l'existence d'un dossier à mon nom et m'en communiquer le contenu.",
-            "access",
-            # since the message is read with word pairs too (2026-12-07): its cue fires, the
-            # model gives access 0.45 (0.58 without pairs, 0.32 with them): a known weakness
-            marks=pytest.mark.xfail(strict=True, reason="the model's access is 0.45, just under the bar"),
-        ),
+        # since the message is read with word pairs too (2026-12-07), the model gives access
+        # 0.45, at the bar (0.58 without pairs, 0.32 with them): a weakness, passing by a hair
+        ("Veuillez confirmer l'existence d'un dossier à mon nom et m'en communiquer le contenu.", "access"),
         ("Kindly furnish me with the personal data you process relating to me.", "access"),
         ("Je demande que soient corrigés les renseignements inexacts me concernant.", "correction"),
         ("Les renseignements inexacts qui figurent à mon dossier doivent être rectifiés.", "correction"),
