@@ -92,6 +92,20 @@ def test_a_supposed_request_is_not_one(text: str, labels: list[str]) -> None:
         assert all(cue.startswith("supposed") for found in result.cues.values() for cue in found)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bonjour, veuillez retirer cette adresse de votre liste d'envoi. Merci.",
+        "Please remove this address from your newsletter list.",
+        "Enlevez ce numéro de votre liste d'appels svp",
+    ],
+)
+def test_the_address_the_mail_came_from_taken_off_a_list_opts_out(text: str) -> None:
+    result = rule_cues(text)
+    assert result.labels == ["opt-out"]
+    assert classify_request(text).labels == ["opt-out"]
+
+
 def test_retraction_asks_for_nothing() -> None:
     assert classify_request("Never mind, keep it.").labels == []
     assert classify_request("Laissez tomber, finalement gardez mon compte.").labels == []
