@@ -92,20 +92,6 @@ def test_a_supposed_request_is_not_one(text: str, labels: list[str]) -> None:
         assert all(cue.startswith("supposed") for found in result.cues.values() for cue in found)
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Bonjour, veuillez retirer cette adresse de votre liste d'envoi. Merci.",
-        "Please remove this address from your newsletter list.",
-        "Enlevez ce numéro de votre liste d'appels svp",
-    ],
-)
-def test_the_address_the_mail_came_from_taken_off_a_list_opts_out(text: str) -> None:
-    result = rule_cues(text)
-    assert result.labels == ["opt-out"]
-    assert classify_request(text).labels == ["opt-out"]
-
-
 def test_retraction_asks_for_nothing() -> None:
     assert classify_request("Never mind, keep it.").labels == []
     assert classify_request("Laissez tomber, finalement gardez mon compte.").labels == []
@@ -624,6 +610,10 @@ def test_rules_need_what_is_wrong_and_a_real_change_of_mind() -> None:
         # "get rid of" is no "get"
         ("Get rid of my details, I'm no longer a customer.", ["deletion"]),
         ("Débarrassez-vous de mes renseignements, je ne suis plus client.", ["deletion"]),
+        # the address the mail came from, taken off a list
+        ("Bonjour, veuillez retirer cette adresse de votre liste d'envoi. Merci.", ["opt-out"]),
+        ("Please remove this address from your newsletter list.", ["opt-out"]),
+        ("Enlevez ce numéro de votre liste d'appels svp", ["opt-out"]),
     ],
 )
 def test_rules_found_by_cross_author_errors(text: str, labels: list[str]) -> None:
@@ -1371,6 +1361,34 @@ def test_automated_mail(headers: str, body: str, kind: str) -> None:
         "My parcel was not delivered to: 12 Main St. Please correct the address on my account.",
         "Votre message n'est pas clair. Je demande la suppression de mes données.",
         "Your message: I read it. Please send me a copy of my file.",
+        # People who quote a mailing, or sign with their company's notices: not bulk.
+        # A reply to a newsletter: the footer is quoted history.
+        "Please take me off this list.\n\nOn Mon, Dec 7, 2026 at 9:00 AM Example <news@example.org> "
+        "wrote:\n> View this email in your browser\n> You are receiving this email because you "
+        "signed up.\n> Unsubscribe | Update your preferences",
+        # A forwarded newsletter under the person's request.
+        "The unsubscribe link does not work, please delete my address.\n\n"
+        "---------- Forwarded message ---------\nFrom: Example <news@example.org>\n"
+        "Subject: News\n\nView this email in your browser\nUnsubscribe | Manage preferences\n"
+        "© 2026 Example Inc.",
+        # A person who quotes one line of the footer, and signs with a copyright.
+        "Your emails say 'You are receiving this email because you signed up' but I never did. "
+        "Remove me.\n\nJane Roe\nRoe Design\n© 2026 Roe Design. All rights reserved.",
+        "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\nTous droits réservés",
+        "The link (click here to unsubscribe) in your newsletter is broken, please remove this "
+        "address.\n\nCopyright 2026 Acme Ltd.",
+        "Bonjour, je suis sur la liste de diffusion de votre club et je voudrais ne plus recevoir "
+        "les courriels. Merci.",
+        # Written above a pasted newsletter, with no separator; or signed with one's company's
+        # notices, in words no rule knows.
+        "No more of these please.\n\nView this email in your browser\nUnsubscribe\n© 2026 Acme",
+        "Assez de pub.\n\n--\nAcme\nSe désabonner | Gérer vos préférences\n© 2026 Acme",
+        "Bonjour,\n\nEnlevez cette adresse svp\n\n--\nAcme\nAfficher ce courriel dans votre "
+        "navigateur\nSe désabonner\n© 2026 Acme",
+        "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\n© 2026 Tremblay & fils",
+        # A list manager's words, in a person's sentence or with no separator above.
+        "To unsubscribe from this list you have to email the admin, which was done twice.",
+        "Please take me off your mailing list\nm.roy@example.org\n\nThank you",
     ],
 )
 def test_people_are_not_flagged_automated(body: str) -> None:
@@ -1415,43 +1433,6 @@ def test_a_mailing_without_its_list_headers_is_bulk(body: str) -> None:
     raw = f"From: news@example.org\r\nSubject: News\r\n\r\n{body}\r\n".encode()
     verdict = screen_automated(parse_message(raw))
     assert verdict is not None and verdict.kind == "bulk"
-
-
-@pytest.mark.parametrize(
-    "body",
-    [
-        # A reply to a newsletter: the footer is quoted history.
-        "Please take me off this list.\n\nOn Mon, Dec 7, 2026 at 9:00 AM Example <news@example.org> "
-        "wrote:\n> View this email in your browser\n> You are receiving this email because you "
-        "signed up.\n> Unsubscribe | Update your preferences",
-        # A forwarded newsletter under the person's request.
-        "The unsubscribe link does not work, please delete my address.\n\n"
-        "---------- Forwarded message ---------\nFrom: Example <news@example.org>\n"
-        "Subject: News\n\nView this email in your browser\nUnsubscribe | Manage preferences\n"
-        "© 2026 Example Inc.",
-        # A person who quotes one line of the footer, and signs with a copyright.
-        "Your emails say 'You are receiving this email because you signed up' but I never did. "
-        "Remove me.\n\nJane Roe\nRoe Design\n© 2026 Roe Design. All rights reserved.",
-        "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\nTous droits réservés",
-        "The link (click here to unsubscribe) in your newsletter is broken, please remove this "
-        "address.\n\nCopyright 2026 Acme Ltd.",
-        "Bonjour, je suis sur la liste de diffusion de votre club et je voudrais ne plus recevoir "
-        "les courriels. Merci.",
-        # Written above a pasted newsletter, with no separator; or signed with one's company's
-        # notices, in words no rule knows.
-        "No more of these please.\n\nView this email in your browser\nUnsubscribe\n© 2026 Acme",
-        "Assez de pub.\n\n--\nAcme\nSe désabonner | Gérer vos préférences\n© 2026 Acme",
-        "Bonjour,\n\nEnlevez cette adresse svp\n\n--\nAcme\nAfficher ce courriel dans votre "
-        "navigateur\nSe désabonner\n© 2026 Acme",
-        "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\n© 2026 Tremblay & fils",
-        # A list manager's words, in a person's sentence or with no separator above.
-        "To unsubscribe from this list you have to email the admin, which was done twice.",
-        "Please take me off your mailing list\nm.roy@example.org\n\nThank you",
-    ],
-)
-def test_people_who_quote_a_mailing_are_not_bulk(body: str) -> None:
-    raw = f"From: person@example.org\r\nSubject: request\r\n\r\n{body}\r\n".encode()
-    assert screen_automated(parse_message(raw)) is None
 
 
 def test_microsoft_365_non_delivery_sender_is_a_bounce() -> None:
