@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from intake_bot.classifiers.requests import classify_request, rule_cues
-from intake_bot.parsing import ParsedMessage, extract_new_text, is_mailing_footer
+from intake_bot.parsing import FIRST_PERSON, ParsedMessage, extract_new_text, is_mailing_footer
 
 Kind = Literal["auto-reply", "bounce", "bulk"]
 
@@ -191,8 +191,6 @@ _MAILING_MARKS = {
 # A score at which the writer's opening may be a request, read loosely: well below the
 # classifier's threshold, since a person's request dropped is lost.
 _HALF_READ = 0.2
-# the first person ("Mon, 3 Jun" is a date)
-_WRITER = re.compile(r"(?<!\w)(i|i'm|i've|i'd|me|my|je|j['’]|m['’]|moi|mon(?!,? \d)|ma|mes)(?!\w)", re.I)
 
 
 def reads_as_mailing(text: str) -> bool:
@@ -205,7 +203,7 @@ def reads_as_mailing(text: str) -> bool:
     trailer = {
         n
         for n, line in enumerate(lines)
-        if _LIST_TRAILER.match(line) and _after_separator(lines, n) and not _WRITER.search(line)
+        if _LIST_TRAILER.match(line) and _after_separator(lines, n) and not FIRST_PERSON.search(line)
     }
     if not trailer and len(set(marks.values())) < 2:
         return False
@@ -216,7 +214,7 @@ def reads_as_mailing(text: str) -> bool:
     )
     stop = min((n for n in aside if n > first), default=len(lines))
     words = "\n".join(line for n, line in enumerate(lines) if n not in aside)
-    if _WRITER.search(extract_new_text(words)):
+    if FIRST_PERSON.search(extract_new_text(words)):
         return False
     opening = "\n".join(lines[first:stop])
     # a person's request opens their mail, past a greeting; a newsletter opens with a title
@@ -231,7 +229,7 @@ def reads_as_mailing(text: str) -> bool:
 
 def _mark(line: str) -> str | None:
     """The kind of newsletter mark *line* is, if any: one kind a line."""
-    if len(line) > 200 or _WRITER.search(line):
+    if len(line) > 200 or FIRST_PERSON.search(line):
         return None
     if is_mailing_footer(line):
         return "footer"

@@ -385,7 +385,7 @@ _SIGNATURE = re.compile(
 # A mailing's footer line ("You are receiving this email because you signed up",
 # "Unsubscribe | Manage preferences"), which says "unsubscribe" on the sender's behalf.
 # Only that line is dropped, and only when it speaks of the reader and never of the writer
-# (_FIRST_PERSON): a person may quote a footer, or address the officer the same way ("vous
+# (FIRST_PERSON): a person may quote a footer, or address the officer the same way ("vous
 # recevez ce courriel en tant que responsable…"), and what they write next is their request.
 _MAILING_FOOTER = re.compile(
     r"""^\s*(
@@ -413,12 +413,15 @@ _MAILING_FOOTER = re.compile(
     )""",
     re.IGNORECASE | re.VERBOSE,
 )
-_FIRST_PERSON = re.compile(r"(?<!\w)(i|me|my|mine|myself|je|j'|m'|moi|mon|ma|mes)(?!\w)", re.IGNORECASE)
+# The writer in the first person ("Mon, 3 Jun" is a date); "j'", "m'" run into their verb.
+FIRST_PERSON = re.compile(
+    r"(?<!\w)((j|m)['’]|(i|i'm|i've|i'd|me|my|mine|myself|je|moi|mon(?!,? \d)|ma|mes)(?!\w))", re.IGNORECASE
+)
 
 
 def is_mailing_footer(line: str) -> bool:
     """A mailing's line to its reader ("you are receiving this email because…")."""
-    return bool(_MAILING_FOOTER.match(line)) and not _FIRST_PERSON.search(line)
+    return bool(_MAILING_FOOTER.match(line)) and not FIRST_PERSON.search(line)
 
 
 def extract_new_text(text: str, *, trim: bool = True) -> str:

@@ -1386,6 +1386,8 @@ def test_automated_mail(headers: str, body: str, kind: str) -> None:
         "Bonjour,\n\nEnlevez cette adresse svp\n\n--\nAcme\nAfficher ce courriel dans votre "
         "navigateur\nSe désabonner\n© 2026 Acme",
         "Unsubscribe\n\n--\nMarc Tremblay\nTremblay & fils\n© 2026 Tremblay & fils",
+        "J'ai reçu ceci sans jamais m'être inscrite.\n\nView this email in your browser\n"
+        "Unsubscribe | Preferences\n© 2026 Acme",
         # A list manager's words, in a person's sentence or with no separator above.
         "To unsubscribe from this list you have to email the admin, which was done twice.",
         "Please take me off your mailing list\nm.roy@example.org\n\nThank you",
