@@ -197,7 +197,8 @@ def reads_as_mailing(text: str) -> bool:
     """A digest's opening, a list's trailer after its separator, or two kinds of newsletter
     marks, outside quoted history, in mail whose own words read as nobody's (see above)."""
     lines = extract_new_text(text, trim=False).split("\n")
-    if any(_DIGEST.match(line) for line in [line for line in lines if line.strip()][:3]):
+    written = [n for n, line in enumerate(lines) if line.strip()]
+    if any(_DIGEST.match(lines[n]) for n in written[:3]):
         return True
     marks = {n: kind for n, kind in enumerate(map(_mark, lines)) if kind is not None}
     trailer = {
@@ -208,23 +209,23 @@ def reads_as_mailing(text: str) -> bool:
     if not trailer and len(set(marks.values())) < 2:
         return False
     aside = set(marks) | trailer
-    # the first line a writer would have written: a newsletter may open with "view in browser"
-    first = next(
-        (n for n, line in enumerate(lines) if line.strip() and marks.get(n) != "browser"), len(lines)
-    )
-    stop = min((n for n in aside if n > first), default=len(lines))
-    words = "\n".join(line for n, line in enumerate(lines) if n not in aside)
-    if FIRST_PERSON.search(extract_new_text(words)):
+    unmarked = "\n".join(line for n, line in enumerate(lines) if n not in aside)
+    if FIRST_PERSON.search(extract_new_text(unmarked)):
         return False
-    opening = "\n".join(lines[first:stop])
-    # a person's request opens their mail, past a greeting; a newsletter opens with a title
-    paragraph = next((p for p in re.split(r"\n\s*\n", opening) if len(p.split()) >= 3), "")
+    # what a writer would have written first: a newsletter may open with "view in your browser"
+    opens_as_newsletter = bool(written) and marks.get(written[0]) == "browser"
+    first = next((n for n in written if marks.get(n) != "browser"), len(lines))
+    opening = "\n".join(lines[first : min((n for n in aside if n > first), default=len(lines))])
     if rule_cues(opening).fired:
         return False
+    if trailer:
+        return True
+    # a person's request opens their mail, past a greeting; a newsletter opens with a title
+    paragraph = next((p for p in re.split(r"\n\s*\n", opening) if len(p.split()) >= 3), "")
     scores = classify_request(paragraph).scores
-    if marks.get(next((n for n, line in enumerate(lines) if line.strip()), 0)) == "browser":
+    if opens_as_newsletter:
         del scores["opt-out"]  # what follows the newsletter's own opening line is its text
-    return bool(trailer) or max(scores.values()) < _HALF_READ
+    return max(scores.values()) < _HALF_READ
 
 
 def _mark(line: str) -> str | None:
