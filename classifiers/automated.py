@@ -225,7 +225,7 @@ def reads_as_mailing(text: str) -> bool:
     scores = classify_request(paragraph).scores
     if opens_as_newsletter:
         del scores["opt-out"]  # what follows the newsletter's own opening line is its text
-    return max(scores.values()) < _HALF_READ
+    return bool(max(scores.values()) < _HALF_READ)
 
 
 def _mark(line: str) -> str | None:
