@@ -203,6 +203,22 @@ AUTOMATED = {
         Bonjour, je suis absente du bureau jusqu'au 3 décembre.
         En cas d'urgence, écrivez à accueil@example.com.
         """,
+    # a newsletter re-sent without its list headers: told by its footer
+    "newsletter-footer": """\
+        From: Club de la Rivière <nouvelles@club.example>
+        To: {to}
+        Subject: Nouvelles de décembre
+        Message-ID: <auto-7-{n}@example.com>
+        Content-Type: text/plain; charset=utf-8
+
+        Afficher ce courriel dans votre navigateur
+
+        Le souper des fêtes aura lieu le 12 décembre.
+
+        Vous recevez ce courriel parce que vous êtes membre du Club.
+        Se désabonner | Gérer vos préférences
+        © 2026 Club de la Rivière
+        """,
     "mailer-daemon": """\
         From: Mail Delivery System <MAILER-DAEMON@mx.example.net>
         To: {to}
@@ -557,3 +573,29 @@ def test_a_failing_step_leaves_a_ticket_for_a_human(
     assert any("classify: failed (RuntimeError)" in e.detail for e in events)
     assert outbox == [] and smtp_sink.wait_for(1, timeout=0.5) == []
     assert poll_once(settings, store).reports[0].taken == 0  # not retried in a loop
+
+
+REMINDER = """\
+    From: Paul Gagnon <paul@example.com>
+    To: {to}
+    Subject: Second request
+    Message-ID: <remind-1@example.com>
+
+    Hello, this is my second request: my erasure request of 4 May has gone unanswered.
+    """
+
+
+def test_a_reminder_of_an_unanswered_request_goes_to_an_officer(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A reminder of a request the bot never saw (sent by post, or lost) opens a ticket with the
+    right it chases, for an officer to look at: no automatic acknowledgement."""
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(REMINDER.format(to=opms.address))
+    report = poll_once(settings, store).reports[0]
+    assert report.taken == 1
+    [ticket] = store.list_tickets()
+    assert ticket.labels == ["deletion"]
+    assert ticket.status == "needs-triage"
+    assert smtp_sink.wait_for(1, timeout=0.5) == []
