@@ -204,7 +204,7 @@ def reads_as_mailing(text: str) -> bool:
     trailer = {
         n
         for n, line in enumerate(lines)
-        if _LIST_TRAILER.match(line) and _after_separator(lines, n) and not FIRST_PERSON.search(line)
+        if _LIST_TRAILER.match(line) and _after_separator(lines, written, n) and not FIRST_PERSON.search(line)
     }
     if not trailer and len(set(marks.values())) < 2:
         return False
@@ -237,10 +237,9 @@ def _mark(line: str) -> str | None:
     return next((name for name, mark in _MAILING_MARKS.items() if mark.match(line)), None)
 
 
-def _after_separator(lines: list[str], n: int) -> bool:
-    """Whether a separator line comes at most three lines above line *n*."""
-    above = [line for line in lines[:n] if line.strip()][-3:]
-    return any(_SEPARATOR.match(line) for line in above)
+def _after_separator(lines: list[str], written: list[int], n: int) -> bool:
+    """Whether a separator comes at most three *written* (non-blank) lines above line *n*."""
+    return any(_SEPARATOR.match(lines[k]) for k in [k for k in written if k < n][-3:])
 
 
 def screen_automated(message: ParsedMessage) -> AutomatedVerdict | None:
