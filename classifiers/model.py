@@ -157,11 +157,12 @@ def model_rows(nlp: Language, text: str, subject: str, rules: Classification) ->
     """The model's raw probabilities for the whole message and for each sentence, before a
     sentence's is discounted (model_reading; benchmarks/classifier_select.py stores them)."""
     sentences = sentence_words(nlp, rules)
-    reader = SENTENCES if SENTENCES in nlp.pipe_names else "textcat_multilabel"
+    names = _pipe_names(nlp)
+    reader = SENTENCES if SENTENCES in names else "textcat_multilabel"
     message = [message_words(nlp, subject, text, rules)]
     with _lock:  # the word tables are shared by every thread
         labels, whole = _probabilities(nlp, message)
-        if PAIRS in nlp.pipe_names:  # the message read with word pairs too: the mean of the two
+        if PAIRS in names:  # the message read with word pairs too: the mean of the two
             paired = _probabilities(nlp, message, PAIRS)
             assert paired[0] == labels
             whole = (whole + paired[1]) / 2
@@ -181,6 +182,17 @@ def read_rows(raw: Rows) -> Reading:
             if alone > scores[label]:
                 scores[label], deciding[label] = alone, sentence
     return Reading(scores, deciding)
+
+
+_PIPE_NAMES: weakref.WeakKeyDictionary[Language, frozenset[str]] = weakref.WeakKeyDictionary()
+
+
+def _pipe_names(nlp: Language) -> frozenset[str]:
+    """*nlp*'s components, read once: spaCy rebuilds `pipe_names` on every read, which cost
+    about 5% of classifying a message. A model is not given components once it reads mail."""
+    if nlp not in _PIPE_NAMES:
+        _PIPE_NAMES[nlp] = frozenset(nlp.pipe_names)
+    return _PIPE_NAMES[nlp]
 
 
 _BAG = "with_cpu(extract_ngrams>>resizable(sparse_linear))>>with_cpu(logistic)"
