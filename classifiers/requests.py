@@ -936,18 +936,25 @@ def _matches(pattern: re.Pattern[str], finder: re.Pattern[str] | None, body: str
 _BODY_SPACES = (" ", "\n")
 
 
-def _leads(items: Any) -> tuple[set[str] | None, bool]:
-    """The literal text some match of the parsed pattern *items* must start with, one string
-    per way in ("supprimer", "détruire", "detruire", ...), or None when a way in starts with
-    something else (a repeat, a wide class); and whether those strings are the whole of every
-    match, so that what follows the group can be added to them. A \\s ends a lead with a
-    space or a newline."""
+def _leads(items: Any, start: bool = True) -> tuple[set[str] | None, bool]:
+    """The literal text every match of the parsed pattern *items* holds from where it starts,
+    or past what takes no room (\\b, ^, a look-behind) or may be absent at its start
+    ("(personal\\s+)?data"): one string per way in ("supprimer", "détruire", "detruire", ...),
+    or None when a way in starts with something else (a repeat, a wide class); and whether
+    those strings are the whole of every match, so that what follows the group can be added
+    to them. A \\s ends a lead with a space or a newline; an optional letter makes two ("e-?mail").
+    *start*: whether *items* open the match, with no lead before them to add theirs to (only
+    then may an optional part be passed over)."""
     outs = {""}
     for op, value in items:
         if op is _parser.LITERAL:
             outs = {out + chr(value) for out in outs}
-        elif op is _parser.AT and outs == {""}:
-            continue  # a leading \b
+        elif op is _parser.AT or op is _parser.ASSERT or op is _parser.ASSERT_NOT:
+            continue  # zero width (\b, ^, a look-behind): what follows still follows
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and value[0] == 0 and start and outs == {""}:
+            continue  # a leading optional part ("(personal\s+)?data"): every match holds what follows
+        elif op is _parser.MAX_REPEAT and value[:2] == (0, 1) and (maybe := _leads(value[2].data, False))[1]:
+            outs = {out + way for out in outs for way in ("", *(maybe[0] or ()))}  # "e-?mail"
         elif op is _parser.IN and value == [(_parser.CATEGORY, _parser.CATEGORY_SPACE)]:
             return {out + space for out in outs for space in _BODY_SPACES}, False  # \s
         elif op is _parser.MAX_REPEAT and value[0] >= 1 and _leads(value[2].data)[0] == set(_BODY_SPACES):
@@ -956,7 +963,7 @@ def _leads(items: Any) -> tuple[set[str] | None, bool]:
             outs = {out + chr(v) for out in outs for _, v in value}  # [ée], [àa]
         elif op is _parser.SUBPATTERN or op is _parser.BRANCH:
             ways = [value[3].data] if op is _parser.SUBPATTERN else [branch.data for branch in value[1]]
-            found = [_leads(way) for way in ways]
+            found = [_leads(way, start and outs == {""}) for way in ways]
             if any(leads is None for leads, _ in found):
                 break
             outs = {out + lead for out in outs for leads, _ in found for lead in leads or ()}

@@ -1483,7 +1483,7 @@ def test_fast_cue_search_finds_what_the_patterns_find() -> None:
             assert fast == [(m.span(), m.group(0)) for m in compiled.finditer(text)]
 
 
-def test_cue_leads_are_what_every_match_starts_with() -> None:
+def test_cue_leads_are_what_every_match_holds() -> None:
     """A cue is skipped when none of its leads occurs in the body: the leads must cover every
     way into the pattern, or be None (always scan)."""
     from intake_bot.classifiers.requests import _leads_of
@@ -1491,11 +1491,19 @@ def test_cue_leads_are_what_every_match_starts_with() -> None:
     words = ("detruire", "détruire", "effacer")
     assert _leads_of(r"\b(d[ée]truire|effacer)\s+mon") == tuple(sorted(w + s for w in words for s in "\n "))
     assert _leads_of(r"\b(supprimer|supprimez)\b") == ("supprimer", "supprimez")
-    assert _leads_of(r"\b(e-?mail|address)") is None  # "e" rules nothing out
+    assert _leads_of(r"\b(e-?mail|address)") == ("address", "e-mail", "email")  # an optional letter
+    assert _leads_of(r"\b(e-?mail|adress|\w+)") is None  # a way in that could start anywhere
+    assert _leads_of(r"\b(m.enlever|retirer)") is None  # "m" rules nothing out
     assert _leads_of(r"\b(no|ne)\s+plus") == ("ne\n", "ne ", "no\n", "no ")  # normalised white space
     assert _leads_of(r"\bne\s*plus") is None
     assert _leads_of(r"\bne\splus") == ("ne\n", "ne ")
-    assert _leads_of(r"\b((personal\s+)?data)") is None
+    # what every match holds, past what takes no room or may be absent at its start
+    assert _leads_of(r"\b((personal\s+)?data)") == ("data",)
+    assert _leads_of(r"^\s*(stop|arr[êe]t)\s*$") == ("arret", "arrêt", "stop")
+    assert _leads_of(r"\b(?<!not\s)forget(?!\s+it)\s+my") == ("forget\n", "forget ")
+    assert _leads_of(r"\bmy\s*((personal\s+)?data)") is None  # "my personal data" holds no "mydata"
+    # an optional letter inside a group that follows a lead is kept as one of two ways
+    assert _leads_of(r"\bsupp(x?rimer|ression)") == ("suppression", "supprimer", "suppxrimer")
 
 
 def test_the_lead_finder_lets_in_the_cues_whose_leads_occur() -> None:
