@@ -978,17 +978,45 @@ def _leads(items: Any, start: bool = True) -> tuple[set[str] | None, bool]:
     return (None if "" in outs else outs), False
 
 
+def _shortest(leads: set[str] | None) -> int:
+    return min(map(len, leads)) if leads else 0
+
+
+def _inner_leads(items: Any) -> set[str] | None:
+    """Literal text every match of the parsed pattern *items* holds somewhere, not only where
+    it starts: the leads (_leads) of a run of the pattern's own parts, or of a part that every
+    match goes through (a group, each way of an alternation, a repeat done at least once),
+    whichever's shortest string is longest; None when no part has leads of 3 letters or more."""
+    best: set[str] | None = None
+    for at, (op, value) in enumerate(items):
+        found = [_leads(items[at:])[0]]
+        if op is _parser.SUBPATTERN:
+            found.append(_inner_leads(value[3].data))
+        elif op is _parser.BRANCH:
+            ways = [_inner_leads(branch.data) for branch in value[1]]
+            found.append(set().union(*ways) if all(ways) else None)  # type: ignore[arg-type]
+        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and value[0] >= 1:
+            found.append(_inner_leads(value[2].data))
+        for leads in found:
+            if _shortest(leads) >= 3 and _shortest(leads) > _shortest(best):
+                best = leads
+    return best
+
+
 def _leads_of(pattern: str) -> tuple[str, ...] | None:
     """A cue is only scanned for when one of its leads occurs in the body: a substring test is
-    several times cheaper than a regex scan. None (always scan) when a lead is too short to
+    several times cheaper than a regex scan. The text every match starts with, or else (a
+    pattern that opens with a short word, a wide class, an alternation with "^") text every
+    match holds further on (_inner_leads). None (always scan) when no lead is long enough to
     rule anything out, or when the pattern cannot be read."""
     try:
-        leads, _ = _leads(_parser.parse(pattern).data)
+        items = _parser.parse(pattern).data
+        leads, _ = _leads(items)
+        if _shortest(leads) < 3:
+            leads = _inner_leads(items)
     except Exception:  # the stdlib's pattern reader is not a public API: never fail on it
         return None
-    if not leads or min(len(lead) for lead in leads) < 3:
-        return None
-    return tuple(sorted(leads))
+    return tuple(sorted(leads)) if leads and _shortest(leads) >= 3 else None
 
 
 # The two "<field> is wrong" cues start with words found in most messages ("name", "data"),
@@ -1026,23 +1054,22 @@ def _cue(label: str, weight: float, pattern: str) -> _Cue:
 _CUE_TABLE = [_cue(*cue) for cue in _CUES]
 
 
-def _lead_finder(table: list[_Cue]) -> tuple[ahocorasick.Automaton, frozenset[int]]:
-    """One Aho-Corasick automaton over every cue's leads, each lead mapped to the cues (by
-    their place in *table*) it lets in, and the cues that have no leads and are always
-    scanned. One pass over the body then tells which cues may match: testing each lead with
-    `in` took a fifth of the classification time."""
-    cues_of: dict[str, set[int]] = {}
-    for index, cue in enumerate(table):
-        for lead in cue.leads or ():
-            cues_of.setdefault(lead, set()).add(index)
+def _lead_finder(leads: list[tuple[str, ...] | None]) -> tuple[ahocorasick.Automaton, frozenset[int]]:
+    """One Aho-Corasick automaton over the *leads* of every pattern, each lead mapped to the
+    patterns (by their place in *leads*) it lets in, and the patterns that have no leads and
+    are always scanned. One pass over the body then tells which cues may match: testing each
+    lead with `in` took a fifth of the classification time."""
+    patterns_of: dict[str, set[int]] = {}
+    for index, ways in enumerate(leads):
+        for lead in ways or ():
+            patterns_of.setdefault(lead, set()).add(index)
     finder = ahocorasick.Automaton()
-    for lead, indexes in cues_of.items():
+    for lead, indexes in patterns_of.items():
         finder.add_word(lead, frozenset(indexes))
     finder.make_automaton()
-    return finder, frozenset(index for index, cue in enumerate(table) if cue.leads is None)
+    return finder, frozenset(index for index, ways in enumerate(leads) if ways is None)
 
 
-_LEAD_FINDER, _ALWAYS_SCANNED = _lead_finder(_CUE_TABLE)
 _WRONG_FINDER = _finder(_WRONG)
 
 
@@ -1205,6 +1232,12 @@ _RETRACTION = re.compile(
      + _CLAUSE_OPENS + r"ne\s+faites\s+rien(?=\s*([.,;:!)\n]|$|s.il\s+vous|svp|merci))|"
     r"annule[rz]?\s+ma\s+demande|retire[rz]?\s+ma\s+demande|j.ai\s+chang[ée]\s+d.avis)\b",
 )
+# The cues' leads and the retractions' (_RETRACTING, after the cues), found in one pass.
+_RETRACTING = len(_CUE_TABLE)
+_LEAD_FINDER, _ALWAYS_SCANNED = _lead_finder(
+    [*(cue.leads for cue in _CUE_TABLE), _leads_of(_RETRACTION.pattern)]
+)
+
 # A retraction that keeps something ("keep my account", "finalement, gardez-le") takes back
 # only a deletion, and one that names the request it withdraws ("disregard my deletion
 # request", "oubliez ma demande de suppression") only that right: "Keep my account open.
@@ -1465,6 +1498,8 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     maybe = set(_ALWAYS_SCANNED)  # the cues one of whose leads occurs in the body, and the others
     for _, cues_led in _LEAD_FINDER.iter(body):
         maybe |= cues_led
+    retractable = _RETRACTING in maybe  # one of a retraction's leads occurs
+    maybe.discard(_RETRACTING)
     for index in sorted(maybe):  # in the table's order, as the model was trained
         name, label, weight, pattern, finder, _, needs_wrong = _CUE_TABLE[index]
         if needs_wrong:
@@ -1504,7 +1539,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
                 cues[label].append(match.group(0)[:60])
             # Several independent cues make a label surer: 1 - product of misses.
             scores[label] = 1 - (1 - scores[label]) * (1 - weight)
-    retractions = _retractions(body)
+    retractions = _retractions(body) if retractable else []
     retraction = retractions[-1] if retractions else None
     retracted, withdrawn, resumes_at = False, [], None
     if retraction is not None:
