@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,9 @@ def external(path: Path) -> None:
     )
 
 
+SPEED_RUNS = 7
+
+
 def speed(path: Path) -> None:
     from intake_bot.classifiers.model import load_model
 
@@ -143,15 +147,18 @@ def speed(path: Path) -> None:
     load_s = time.perf_counter() - started
     rows = rows_of(path)
     texts = [(str(r["text"]), str(r.get("subject") or "")) for r in rows]
-    rounds = max(1, 4000 // len(texts))
-    started = time.perf_counter()
-    for _ in range(rounds):
-        for text, subject in texts:
-            detect_language(text)
-            classify_request(text, subject)
-    rate = rounds * len(texts) / (time.perf_counter() - started)
+    rounds = max(1, 2000 // len(texts))
+    rates = []
+    for _ in range(SPEED_RUNS):  # these machines are noisy: the median of several runs
+        started = time.perf_counter()
+        for _ in range(rounds):
+            for text, subject in texts:
+                detect_language(text)
+                classify_request(text, subject)
+        rates.append(rounds * len(texts) / (time.perf_counter() - started))
     print(
-        f"speed: language + rights {rate:,.0f} messages/s on one core, parsing excluded (target >= 2,000); "
+        f"speed: language + rights {statistics.median(rates):,.0f} messages/s on one core, parsing excluded "
+        f"(target >= 2,000; median of {SPEED_RUNS} runs, {min(rates):,.0f} to {max(rates):,.0f}); "
         f"model loaded in {load_s:.2f} s (target < 2 s)"
     )
 
