@@ -75,9 +75,12 @@ class BagOfWords:
         if None in found:
             self._learn([word for word in dict.fromkeys(words) if word not in self._row])
             found = [self._row[word] for word in words]
-        starts = np.cumsum([0, *(len(text) for text in texts[:-1])])
         rows = self._weights[cast(list[int], found)]
-        logits = np.add.reduceat(rows, starts, axis=0) + self._bias
+        if len(texts) == 1:  # the whole message: one sum, without reduceat's bookkeeping
+            logits = rows.sum(axis=0, keepdims=True) + self._bias
+        else:
+            starts = np.cumsum([0, *(len(text) for text in texts[:-1])])
+            logits = np.add.reduceat(rows, starts, axis=0) + self._bias
         probabilities: np.ndarray = 1 / (1 + np.exp(-logits))
         return probabilities
 
