@@ -35,7 +35,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from intake_bot.classifiers import LABELS, classify_request, detect_language, screen_automated  # noqa: E402
+from intake_bot.classifiers import (  # noqa: E402
+    LABELS,
+    classify_request,
+    detect_language,
+    message_language,
+    screen_automated,
+)
 from intake_bot.parsing import extract_new_text, parse_message  # noqa: E402
 
 EXTERNAL = ROOT.parent / "shared" / "eval" / "external-letters.jsonl"
@@ -69,7 +75,7 @@ def heldout(path: Path) -> None:
             counts[lang][f"{label}:{key}"] += 1
         if len(text.split()) <= 10:
             short_total += 1
-            short_right += (detect_language(text).lang or "") == lang
+            short_right += (message_language(text, subject).lang or "") == lang  # as the bot reads it
     shown = path.resolve().relative_to(ROOT) if path.resolve().is_relative_to(ROOT) else path
     print(f"held-out set: {len(rows)} messages ({shown})")
     for lang in ("fr", "en"):
@@ -107,7 +113,7 @@ def external(path: Path) -> None:
     for row in rows:
         parsed = parse_message(as_mail(row))
         verdict = screen_automated(parsed)
-        guess = detect_language(parsed.new_text or parsed.subject)
+        guess = message_language(parsed.new_text, parsed.subject)
         result = classify_request(parsed.new_text, parsed.subject) if verdict is None else None
         lang = str(row["lang"])
         totals[lang] += 1

@@ -89,6 +89,24 @@ def _langdetect(text: str) -> tuple[Lang | None, float]:
     return ("fr" if best.lang == "fr" else "en"), float(best.prob)
 
 
+# A reply's subject is the thread's title, written by whoever wrote first ("Re: Your
+# unsubscribe confirmation"): not the sender's words.
+REPLY_SUBJECT = re.compile(r"\s*(re|aw|sv)\s*:", re.I)
+
+
+def message_language(text: str, subject: str = "") -> LanguageGuess:
+    """The language of a message's new *text*; where it cannot tell ("." under the subject
+    "Unsubscribe", "Thx" under "Please update my last name"), of the *subject* and the text
+    together, unless the subject is a reply's. With no text, of the subject."""
+    guess = detect_language(text or subject)
+    if guess.lang is not None or not text.strip() or not subject or REPLY_SUBJECT.match(subject):
+        return guess
+    both = detect_language(f"{subject}\n{text}")
+    if both.lang is None:
+        return guess
+    return LanguageGuess(both.lang, both.confidence, f"{both.method}, subject included")
+
+
 _ACCENTED = re.compile(r"[éèêàçùûôîœ]")
 
 

@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ahocorasick
 
+from intake_bot.classifiers.language import REPLY_SUBJECT
+
 if TYPE_CHECKING:
     from intake_bot.classifiers.model import Reading
 
@@ -1478,7 +1480,6 @@ def _clause_start(text: str, position: int) -> int:
     return start
 
 
-_REPLY = re.compile(r"\s*(re|aw|sv)\s*:", re.I)
 _PREFIXES = r"^\s*((re|tr|fw|fwd|réf|ref)\s*:\s*)+"
 
 
@@ -1486,7 +1487,7 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     """The rule layer alone: cue patterns read clause by clause, negation and retraction."""
     # A reply's subject is the thread's title, written by whoever wrote first ("Re: Your
     # unsubscribe confirmation"): not the sender's words. A forward's may be the request.
-    subject = "" if _REPLY.match(subject) else re.sub(_PREFIXES, "", subject, flags=re.I)
+    subject = "" if REPLY_SUBJECT.match(subject) else re.sub(_PREFIXES, "", subject, flags=re.I)
     # the subject normalised apart: it is never wrapped into the body
     heading = normalise(subject)
     body = (f"{heading}\n{normalise(text)}" if subject else normalise(text))[:20_000].lower()
@@ -1674,7 +1675,7 @@ def _names_no_one(rules: Classification, subject: str, sentence: str | None = No
     asked = sentence or rules.body
     return (
         rules.scores["access"] == 0
-        and not _REPLY.match(subject)
+        and not REPLY_SUBJECT.match(subject)
         and _asks(asked)
         and _NAMES_A_PERSON.search(_unasked(rules.body)) is None
     )

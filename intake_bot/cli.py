@@ -401,7 +401,7 @@ def _read_input(name: str) -> bytes:
 
 def classify_raw(raw: bytes, default_language: str = "fr") -> dict[str, Any]:
     """What the bot makes of one raw message; the shape of ``classify --json``."""
-    from intake_bot.classifiers import classify_request, detect_language, screen_automated
+    from intake_bot.classifiers import classify_request, message_language, screen_automated
     from intake_bot.errors import MessageError
     from intake_bot.parsing import parse_message
 
@@ -410,7 +410,7 @@ def classify_raw(raw: bytes, default_language: str = "fr") -> dict[str, Any]:
     except MessageError as exc:
         return {"lang": default_language, "labels": [], "scores": {}, "automated": False, "error": str(exc)}
     verdict = screen_automated(parsed)
-    guess = detect_language(parsed.new_text or parsed.subject)
+    guess = message_language(parsed.new_text, parsed.subject)
     lang = guess.lang or default_language
     result: dict[str, Any] = {
         "lang": lang,

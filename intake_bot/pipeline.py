@@ -27,7 +27,7 @@ from intake_bot.classifiers import (
     AutomatedVerdict,
     Classification,
     classify_request,
-    detect_language,
+    message_language,
     screen_automated,
 )
 from intake_bot.config import OrganizationSettings, Settings, code_key
@@ -234,8 +234,7 @@ def find_thread(intake: Intake, context: Context) -> None:
 @step("detect-language")
 def detect(intake: Intake, context: Context) -> None:
     parsed = intake.parsed
-    text = (parsed.new_text or parsed.subject) if parsed else ""
-    guess = detect_language(text)
+    guess = message_language(parsed.new_text, parsed.subject) if parsed else message_language("")
     if guess.lang is not None:
         intake.lang, intake.lang_method = guess.lang, f"{guess.method} {guess.confidence:.2f}"
     elif intake.thread is not None or intake.thread_intake is not None:

@@ -1209,6 +1209,23 @@ def test_short_messages_language(text: str, lang: str) -> None:
     assert detect_language(text).lang == lang
 
 
+@pytest.mark.parametrize(
+    ("text", "subject", "lang"),
+    [
+        (".", "Unsubscribe", "en"),  # the request in the subject, a dot in the body
+        ("Thx\n\nChioma", "Please update my last name to Okafor", "en"),
+        ("Merci.\n\n--\nLuc", "Copy of my personal data", "fr"),  # the body tells: the subject is not asked
+        ("", "Désabonnement", "fr"),
+        ("ok", "Re: Your request", None),  # a reply's subject is the thread's, not the sender's
+        ("Thanks!", "Re: Vos données", "en"),
+    ],
+)
+def test_the_subject_tells_where_the_body_cannot(text: str, subject: str, lang: str | None) -> None:
+    from intake_bot.classifiers import message_language
+
+    assert message_language(text, subject).lang == lang
+
+
 def test_too_short_to_tell_says_so() -> None:
     """ "STOP" is French and English: the caller falls back to the thread, then the default."""
     assert detect_language("STOP").lang is None

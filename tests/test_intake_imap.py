@@ -522,6 +522,28 @@ def test_two_organisations_each_in_their_language(
     assert "Bonjour" in replies["marie@example.com"].get_body(("plain",)).get_content()
 
 
+def test_a_request_in_the_subject_alone_is_answered_in_its_language(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A body that cannot tell the language ("." under the subject "Unsubscribe me", sent by a
+    phone's mail app) takes the subject's, not the French organisation's default."""
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(f"""\
+        From: Kim <kim@example.net>
+        To: {opms.address}
+        Subject: Unsubscribe me please
+        Message-ID: <subject-only@example.net>
+
+        .
+        """)
+    poll_once(settings, store)
+    [ticket] = store.list_tickets()
+    assert ticket.lang == "en" and ticket.labels == ["opt-out"]
+    [reply] = smtp_sink.wait_for(1)
+    assert "Hello" in reply.message.get_body(("plain",)).get_content()
+
+
 def test_same_batch_duplicate_and_follow_up(
     opms: Org, smtp_sink: SmtpSink, store_url: str, store: Store, tmp_path: Path
 ) -> None:
