@@ -1192,11 +1192,12 @@ _RETRACTION = re.compile(
     # "forget my deletion request", not "please don't forget my request"
     r"(?<!n't\s)(?<!not\s)forget(\s+about)?\s+(it|my\s+(\w+\s+){0,2}(request|e-?mail|message))|"
     # "keep it" takes a request back when it opens its clause ("never mind, keep it",
-    # "ok just keep everything"), not in "how long you keep it" or "why do you keep my account"
-    r"please\s+keep\s+(it|my|everything)|"
+    # "ok just keep everything"), not in "how long you keep it" or "why do you keep my account",
+    # nor "delete that card, keep everything else", which keeps only the rest
+    r"please\s+keep\s+(it|my|everything(?!\s+else))|"
     + _CLAUSE_OPENS
     + r"((just|actually|ok|okay|no|oh|so|then|you\s+can)\s+){0,2}"
-    r"keep\s+(it|my\s+account|everything)|"
+    r"keep\s+(it|my\s+account|everything(?!\s+else))|"
     # "scratch that", "cancel that" where they open a clause ("actually no, scratch that
     # request"), not "a scratch that was already there"
      + _CLAUSE_OPENS + r"((just|actually|ok|okay|no|oh|so|wait)\s+){0,2}"

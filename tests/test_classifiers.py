@@ -235,6 +235,9 @@ def test_a_reason_not_to_keep_something_takes_nothing_back() -> None:
         ("Can you cancel that order and delete my account?", False),
         ("Ok, cancel that order please and delete my account.", False),
         ("I asked you to delete my account. Cancel that — I'm keeping it.", True),
+        # keeping the rest is no change of mind: the card is still to go
+        ("Only the old credit card saved under my profile. Delete that. Keep everything else.", False),
+        ("Please delete my phone number, please keep everything else as is.", False),
     ],
 )
 def test_keep_it_takes_back_only_where_it_opens_its_clause(text: str, retracted: bool) -> None:
