@@ -1590,8 +1590,8 @@ def test_a_normalised_body_has_only_spaces_and_newlines() -> None:
 
 def test_no_evaluation_text_is_in_the_training_data() -> None:
     """Evaluation data is never training data: no training message longer than six words is
-    also in the held-out set or among the external letters (one-liners such as "STOP"
-    belong to everyone)."""
+    also in the held-out set, among the external letters or in the probe sets (one-liners
+    such as "STOP" belong to everyone)."""
     import json
     from pathlib import Path
 
@@ -1605,6 +1605,9 @@ def test_no_evaluation_text_is_in_the_training_data() -> None:
     if external.exists():  # beside the checkout, here and in CI
         lines = external.read_text(encoding="utf-8").splitlines()
         evaluation |= {words(json.loads(line)["body"]) for line in lines if line.strip()}
+    probes = sorted((Path(__file__).resolve().parents[1] / "benchmarks" / "probes").glob("*.jsonl"))
+    assert len(probes) >= 3  # the subagents' invented messages, never trained on either
+    evaluation |= {words(row["text"]) for probe in probes for row in load_rows(probe)}
     training = [words(row["text"]) for row in load_rows(DATA)]
     assert len(training) > 5000 and len(evaluation) > 250
     assert [text for text in training if len(text.split()) > 6 and text in evaluation] == []
