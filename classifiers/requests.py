@@ -1424,6 +1424,9 @@ class Classification:
     text_start: int = 0
     # Rights a retraction took back when it did not take back everything (_retraction_scope).
     withdrawn: list[str] = field(default_factory=list)
+    # Whether the writer reports seeing or receiving someone else's personal information: a
+    # possible confidentiality incident, for an officer to read at once (_reports_incident).
+    incident: bool = False
     # Where the sentence of the last retraction ends in `body`, when it took back everything:
     # what the sender writes after it may ask anew ("Cancel that, keep my account. But I
     # don't want your newsletter anymore").
@@ -1623,6 +1626,9 @@ def classify_request(text: str, subject: str = "") -> Classification:
         not_given["access"] = "a question that names no one whose data it is"
     if "opt-out" in labels and _mail_stopped(rules, reading):
         not_given["opt-out"] = "says that mail no longer comes"
+    # a report of someone else's information seen or received: an officer reads it at once,
+    # whatever rights it also asks for, or the model reads in its words
+    incident = _reports_incident(rules.body)
     labels = [label for label in labels if label not in not_given]
     chased = {
         label
@@ -1648,9 +1654,10 @@ def classify_request(text: str, subject: str = "") -> Classification:
         labels=labels,
         scores={k: round(v, 3) for k, v in scores.items()},
         cues=cues,
-        confident=all(scores[label] >= CONFIDENT for label in labels),
+        confident=all(scores[label] >= CONFIDENT for label in labels) and not incident,
         fired=rules.fired,
         fired_at=rules.fired_at,
+        incident=incident,
     )
 
 
@@ -1699,6 +1706,97 @@ def _unasked(body: str) -> str:
     if _NOT_YET.search(body):
         body = _NOT_YET.sub(" ", _ASKING_WHAT.sub(" ", body))
     return body
+
+
+# Someone else's personal information, seen or received by the writer: "I can see another
+# customer's orders in my account", "j'ai reçu la facture d'un autre client", "your app shows
+# other users' addresses", "I received an email meant for someone else". Law 25 (s. 3.5) asks
+# the organisation to act on such an incident promptly: no automatic acknowledgement nor a
+# right guessed by the model ("I could see a list of clients that aren't mine" read as access).
+_PEOPLE_EN = (
+    r"(person|people|customer|client|user|member|patient|student|tenant|employee|colleague|coworker|"
+    r"family|child|kid|parent|resident|account\s+holder|subscriber|participant)"
+)
+_PEOPLE_FR = (
+    r"(personne|client|cliente|usager|usag[èe]re|membre|patient|patiente|[ée]l[èe]ve|[ée]tudiante?|"
+    r"locataire|employ[ée]e?|coll[èe]gue|famille|enfant|parent|r[ée]sidente?|abonn[ée]e?)"
+)
+# Another person than the writer, named as such: "someone else", "another patient", "other
+# members", "d'une autre cliente", "quelqu'un d'autre", "l'ancienne propriétaire du numéro"
+# (not "other companies" nor "d'autres compagnies", which mail comes from).
+_OTHERS = (
+    r"(some(one|body)\s+else|another\s+" + _PEOPLE_EN + r"|other\s+" + _PEOPLE_EN + r"s|"
+    r"a\s+different\s+" + _PEOPLE_EN + r"|(my|the)\s+neighbou?r|(the\s+)?previous\s+owner|"
+    r"(three|two|several|some)\s+(colleagues|coworkers)|"
+    r"(d.|de\s+)(un|une)\s+autre\s+"
+    + _PEOPLE_FR
+    + r"|d.autres\s+"
+    + _PEOPLE_FR
+    + r"s|des\s+autres\s+"
+    + _PEOPLE_FR
+    + r"s|"
+    r"(de\s+)?(quelqu.un\s+d.autre|mon\s+voisin|ma\s+voisine|l.ancien(ne)?\s+propri[ée]taire)|"
+    r"(de\s+)?(trois|deux|plusieurs)\s+coll[èe]gues)"
+)
+# whose: "someone's", "a patient's", "everyone's"
+_WHOSE = (
+    r"(some(one|body)(\s+else)?|another\s+" + _PEOPLE_EN + r"|a\s+different\s+" + _PEOPLE_EN + r"|"
+    r"(a|the)\s+" + _PEOPLE_EN + r"|(my|the)\s+neighbou?r|(the\s+)?previous\s+owner|everyone|everybody)['’]s|"
+    r"other\s+" + _PEOPLE_EN + r"s['’]?"
+)
+# what can be someone's personal information, in a letter, a screen, a voicemail
+_THEIR_DATA = (
+    r"(personal\s+)?(data|information|info|details|files?|records?|accounts?|invoices?|orders?|order\s+history|"
+    r"statements?|e-?mails?|names?|full\s+names?|addresses|address|phone\s+numbers?|numbers?|documents?|results?|"
+    r"profiles?|report\s+cards?|pay\s*stubs?|payslips?|passports?|leases?|receipts?|prescriptions?|medications?|"
+    r"diagnos[ie]s|lab\s+results?|appointments?|reminders?|texts?|messages?|voicemails?|photos?|birthday|"
+    r"date\s+of\s+birth|salary|transactions?|balances?|grades|health\s+card|sin|tax\s+(slips?|forms?|returns?))"
+)
+_LEURS_DONNEES = (
+    r"(donn[ée]es|renseignements|informations|infos|dossiers?|factures?|commandes?|relev[ée]s?(\s+\d+)?|"
+    r"courriels?|coordonn[ée]es|profils?|r[ée]sultats|documents?|bulletins?|talons?\s+de\s+paie|passeports?|"
+    r"baux|bail|re[çc]us?|ordonnances?|m[ée]dicaments|diagnostics?|rendez-vous|rappels?|textos|messages|"
+    r"adresses|num[ée]ros|noms|photos?|salaires?|transactions|soldes|notes|nas|listes?|"
+    r"historique(\s+de\s+commandes)?)"
+)
+_OTHERS_DATA = re.compile(
+    rf"\b({_WHOSE}\s+(\w+\s+)?{_THEIR_DATA}\b|"
+    rf"{_THEIR_DATA}\s+(of|for|belonging\s+to)\s+(your\s+|the\s+)?{_OTHERS}|"
+    rf"{_LEURS_DONNEES}\s+(personnel\w*\s+)?{_OTHERS}|"
+    r"(clients|customers|users|usagers)\s+(that|which|who|qui)\s+(aren.t|are\s+not|ne\s+sont\s+pas)\s+"
+    r"(mine|[àa]\s+moi|mes\s+clients)|"
+    r"(orders|commandes|documents|files|dossiers)\s+(that|which|qui)\s+(aren.t|are\s+not|ne\s+sont\s+pas)\s+"
+    r"(mine|[àa]\s+moi|les\s+miens|les\s+miennes)|"
+    rf"(belongs?|belonged)\s+to\s+{_OTHERS}|(appartient|appartiennent)\s+[àa]\s+{_OTHERS}|"
+    r"(c.est|ce\s+n.est)\s+pas\s+(mon|ma)\s+\w+\s*,\s*c.est\s+(celui|celle)\s+d|"
+    rf"(meant|intended|addressed)\s+for\s+{_OTHERS}|destin[ée]e?s?\s+[àa]\s+{_OTHERS})"
+)
+# what the writer did with it, or where it came to them: saw, received, was shown
+_SEEN = re.compile(
+    r"\b(i\s+(can\s+|could\s+)?(see|saw|view|access|accessed|found|opened|noticed|got|get|received|receive|"
+    r"was\s+sent|keep\s+(getting|receiving))|i.m\s+(getting|receiving)|i\s+am\s+(getting|receiving)|"
+    r"(i.ve|i\s+have)\s+(been\s+)?(seen|received|receiving|getting|got|gotten|sent|shown|given)|we\s+(received|got)|"
+    r"(is|are|was|were)\s+(visible|showing|displayed|shown|sent\s+to\s+me|listed)|shows?|showing|displays?|"
+    r"appears?|came\s+(in|with|by)|arrived|(in|inside)\s+(the|my)\s+(envelope|bag|mailbox|inbox|portal)|"
+    r"(gave|sent|forwarded|emailed|texted|attached|faxed)\s+me|you\s+(sent|attached|forwarded|left)|"
+    r"je\s+(peux\s+|pouvais\s+)?(vois|voyais|voir|consulter|acc[èe]de|ai\s+acc[èe]s|re[çc]ois|recevais|trouve)|"
+    r"j.ai\s+(vu|re[çc]u|trouv[ée]|ouvert|eu\s+acc[èe]s|acc[èe]s|pu\s+voir|pu\s+consulter)|"
+    r"on\s+(voit|voyait)|nous\s+avons\s+re[çc]u|dans\s+(l.enveloppe|mon\s+sac|ma\s+bo[îi]te|mon\s+compte|le\s+portail)|"
+    r"s.affich\w*|m.affiche|affiche|appara[îi]\w*|(est|sont)\s+visibles?|"
+    r"(m.a|m.ont|vous\s+m.avez)\s+(\w+\s+)?(donn[ée]|envoy[ée]|transmis|transf[ée]r[ée])|m.a\s+[ée]t[ée]\s+(envoy|transmis))"
+)
+
+
+def _reports_incident(body: str) -> bool:
+    """Whether a sentence of *body* (lower-cased) says the writer saw or received someone
+    else's personal information, asking about it or not ("why can I see another customer's
+    orders?"); "can your employees see other customers' files?" names no writer who saw them."""
+    for found in _OTHERS_DATA.finditer(body):
+        start = max((m.end() for m in _SENTENCE_BREAK.finditer(body, 0, found.start())), default=0)
+        end = _SENTENCE_BREAK.search(body, found.end())
+        if _SEEN.search(body, start, end.start() if end else len(body)):
+            return True
+    return False
 
 
 def _mail_stopped(rules: Classification, reading: Reading) -> bool:

@@ -426,9 +426,10 @@ def classify_raw(raw: bytes, default_language: str = "fr") -> dict[str, Any]:
             scores=classification.scores,
             cues=classification.cues,
             confident=classification.confident,
+            incident=classification.incident,
         )
     else:
-        result.update(labels=[], scores={}, cues={})
+        result.update(labels=[], scores={}, cues={}, incident=False)
     return result
 
 

@@ -310,7 +310,12 @@ def open_ticket(intake: Intake, context: Context) -> None:
         intake.trail.append(f"open-ticket: joined {joined}")
         return
     labels = intake.classification.labels if intake.classification else []
-    if intake.triage_reason is None and not labels:
+    if intake.triage_reason is None and intake.classification and intake.classification.incident:
+        intake.triage_reason = (
+            "a possible confidentiality incident: the sender says they saw or received someone else's "
+            "personal information; an officer should read it without delay"
+        )
+    elif intake.triage_reason is None and not labels:
         intake.triage_reason = "no privacy right recognised; an officer should read it"
     elif intake.triage_reason is None and intake.classification and not intake.classification.confident:
         intake.triage_reason = "not sure which right is asked for; an officer should confirm the labels"

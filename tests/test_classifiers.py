@@ -142,6 +142,50 @@ def test_a_reminder_chases_the_right_its_request_named(text: str, chased: set[st
     assert chased_rights(normalise(text).lower()) == chased
 
 
+@pytest.mark.parametrize(
+    ("text", "incident", "labels"),
+    [
+        (
+            'When I opened the "Clients" tab today I could see a list of clients that aren\'t mine: names, '
+            "phone numbers, addresses. You may want to look into this right away.",
+            True,
+            [],
+        ),
+        ("Bonjour, j'ai reçu par la poste le relevé d'une autre cliente. Je l'ai détruit.", True, []),
+        ("Dans mon compte, je vois les commandes d'une autre personne!", True, []),
+        # the rights read in it stay, for the officer to judge ("see … in my account" is an access cue)
+        ("Why can I see another customer's orders in my account?", True, ["access"]),
+        ("Can your employees see other customers' files?", False, []),
+        ("I received an email meant for someone else, with their invoice attached.", True, []),
+        # a request told with an incident as its context keeps its rights, for an officer to see
+        (
+            "I can see another customer's orders in my account. Also, unsubscribe me from your newsletter.",
+            True,
+            ["opt-out"],
+        ),
+        # a question about who can see what, a request for someone else: no report
+        (
+            "Do other customers get my address when I order? If so, please delete it from your files.",
+            False,
+            ["deletion"],
+        ),
+        ("Les autres clients voient-ils mon adresse? Si oui, supprimez-la.", False, ["deletion"]),
+        ("I am writing on behalf of my mother: please send me a copy of her file.", False, ["access"]),
+        ("Following your data breach, please delete all my data.", False, ["deletion"]),
+    ],
+)
+def test_a_report_of_someone_elses_data_is_a_possible_incident(
+    text: str, incident: bool, labels: list[str]
+) -> None:
+    """Seeing or receiving someone else's personal information is a confidentiality incident
+    for an officer (Law 25, s. 3.5): it is never left to an automatic acknowledgement, whatever
+    rights the message also asks for."""
+    result = classify_request(text)
+    assert (result.incident, result.labels) == (incident, labels)
+    if incident:
+        assert not result.confident
+
+
 def test_a_reminder_gets_its_right_below_the_usual_bar() -> None:
     text = "Hello, this is my second request: my erasure request of 4 May has gone unanswered."
     result = classify_request(text)

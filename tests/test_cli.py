@@ -51,6 +51,7 @@ def test_classify_json_one_line_per_file_in_order() -> None:
     ]
     assert set(rows[0]["scores"]) == {"access", "correction", "deletion", "opt-out"}
     assert rows[0]["cues"]["access"]  # the words that decided
+    assert [r["incident"] for r in rows] == [False, False, False]
 
 
 def test_classify_reads_stdin_and_reports_unreadable_files() -> None:

@@ -522,6 +522,30 @@ def test_two_organisations_each_in_their_language(
     assert "Bonjour" in replies["marie@example.com"].get_body(("plain",)).get_content()
 
 
+def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A client who sees other clients' data reports a confidentiality incident: a
+    needs-triage ticket that says so, and no automatic acknowledgement."""
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(f"""\
+        From: Aaron Blake <aaron@example.net>
+        To: {opms.address}
+        Subject: I can see someone else's info
+        Message-ID: <incident-1@example.net>
+
+        Hi, this is probably urgent. When I opened the "Clients" tab today I could see a list
+        of clients that aren't mine: names, phone numbers, addresses. I haven't touched anything.
+        """)
+    poll_once(settings, store)
+    [ticket] = store.list_tickets()
+    assert ticket.status == "needs-triage"
+    _, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
+    assert any("possible confidentiality incident" in e.detail for e in events)
+    assert smtp_sink.wait_for(1, timeout=0.5) == []
+
+
 def test_a_request_in_the_subject_alone_is_answered_in_its_language(
     opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
 ) -> None:
