@@ -157,6 +157,8 @@ def test_a_reminder_chases_the_right_its_request_named(text: str, chased: set[st
         ("Why can I see another customer's orders in my account?", True, ["access"]),
         ("Can your employees see other customers' files?", False, []),
         ("I received an email meant for someone else, with their invoice attached.", True, []),
+        ("I received a patient's lab results by mistake, in my own envelope.", True, []),
+        ("Les commandes qui ne sont pas à moi apparaissent dans mon compte.", True, []),
         # a request told with an incident as its context keeps its rights, for an officer to see
         (
             "I can see another customer's orders in my account. Also, unsubscribe me from your newsletter.",
