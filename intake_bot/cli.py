@@ -451,6 +451,10 @@ def _classify(args: argparse.Namespace) -> int:
         else:
             shown = ", ".join(f"{label} {result['scores'][label]:.2f}" for label in result["labels"])
             verdict = shown or "no privacy right recognised"
+            if result.get("incident"):
+                verdict += "; a possible confidentiality incident, for an officer"
+            elif shown and not result.get("confident", True):
+                verdict += "; not sure, for an officer (needs-triage)"
         print(f"{name}: {result['lang']}  {verdict}", flush=True)
     return status
 

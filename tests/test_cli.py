@@ -54,6 +54,20 @@ def test_classify_json_one_line_per_file_in_order() -> None:
     assert [r["incident"] for r in rows] == [False, False, False]
 
 
+def test_classify_says_what_goes_to_an_officer(tmp_path: Path) -> None:
+    """The plain output says when a ticket would go to an officer rather than be acknowledged."""
+    mail = tmp_path / "incident.eml"
+    mail.write_bytes(
+        b"From: Aaron <aaron@example.net>\r\nTo: contact@example.org\r\nSubject: Orders\r\n\r\n"
+        b"Hi, in my account I can see another customer's orders, with her address.\r\n"
+    )
+    child = _cli("classify", str(mail), str(SAMPLES / "02-en-access.eml"))
+    assert child.returncode == 0, child.stderr
+    incident, access = child.stdout.splitlines()
+    assert incident.endswith("a possible confidentiality incident, for an officer")
+    assert "officer" not in access
+
+
 def test_classify_reads_stdin_and_reports_unreadable_files() -> None:
     child = _cli("classify", "-", "/nonexistent.eml", stdin=(MAIL / "charset-cp1252-qp.eml").read_bytes())
     assert child.returncode == 2
