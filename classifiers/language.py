@@ -98,8 +98,9 @@ def message_language(text: str, subject: str = "") -> LanguageGuess:
     """The language of a message's new *text*; where it cannot tell ("." under the subject
     "Unsubscribe", "Thx" under "Please update my last name"), of the *subject* and the text
     together, unless the subject is a reply's. With no text, of the subject."""
+    text = text.strip()
     guess = detect_language(text or subject)
-    if guess.lang is not None or not text.strip() or not subject or REPLY_SUBJECT.match(subject):
+    if guess.lang is not None or not text or not subject or REPLY_SUBJECT.match(subject):
         return guess
     both = detect_language(f"{subject}\n{text}")
     if both.lang is None:

@@ -1711,12 +1711,14 @@ def _unasked(body: str) -> str:
 # Someone else's personal information, seen or received by the writer: "I can see another
 # customer's orders in my account", "j'ai reçu la facture d'un autre client", "your app shows
 # other users' addresses", "I received an email meant for someone else". Law 25 (s. 3.5) asks
-# the organisation to act on such an incident promptly: no automatic acknowledgement nor a
-# right guessed by the model ("I could see a list of clients that aren't mine" read as access).
-_PEOPLE_EN = (
-    r"(person|people|customer|client|user|member|patient|student|tenant|employee|colleague|coworker|"
-    r"family|child|kid|parent|resident|account\s+holder|subscriber|participant)"
+# the organisation to act on such an incident promptly: no automatic acknowledgement; an
+# officer reads it, with whatever rights it also asks for.
+_PEOPLE_EN_WORDS = (
+    *("person", "people", "customer", "client", "user", "member", "patient", "student", "tenant"),
+    *("employee", "colleague", "coworker", "family", "child", "kid", "parent", "resident"),
+    *("account holder", "subscriber", "participant"),
 )
+_PEOPLE_EN = "(" + "|".join(word.replace(" ", r"\s+") for word in _PEOPLE_EN_WORDS) + ")"
 _PEOPLE_FR = (
     r"(personne|client|cliente|usager|usag[èe]re|membre|patient|patiente|[ée]l[èe]ve|[ée]tudiante?|"
     r"locataire|employ[ée]e?|coll[èe]gue|famille|enfant|parent|r[ée]sidente?|abonn[ée]e?)"
@@ -1792,33 +1794,11 @@ _SEEN = re.compile(
 # tails at every "data" or "données", cost a tenth of classifying one).
 _SOMEONE_ELSE = ahocorasick.Automaton()
 for _word in (
-    *("someone", "somebody", "another", "other", "different", "neighbour", "neighbor", "previous owner"),
-    *("colleagues", "coworkers", "everyone", "everybody", "mine", "belong", "meant", "intended", "addressed"),
-    *(
-        "aren't",
-        "aren’t",
-        "are not",
-        "ne sont pas",
-        "autre",
-        "quelqu",
-        "voisin",
-        "propriétaire",
-        "proprietaire",
-    ),
-    *(
-        "collègues",
-        "collegues",
-        "à moi",
-        "a moi",
-        "miens",
-        "miennes",
-        "celui",
-        "celle",
-        "appartien",
-        "destin",
-    ),
-    *(f"{person}{mark}s" for person in _PEOPLE_EN[1:-1].replace("\\s+", " ").split("|") for mark in "'’"),
-):
+    "someone|somebody|another|other|different|neighbour|neighbor|previous owner|colleagues|coworkers|"
+    "everyone|everybody|mine|belong|meant|intended|addressed|aren't|aren’t|are not|ne sont pas|autre|"
+    "quelqu|voisin|propriétaire|proprietaire|collègues|collegues|à moi|a moi|miens|miennes|celui|celle|"
+    "appartien|destin"
+).split("|") + [f"{person}{mark}s" for person in _PEOPLE_EN_WORDS for mark in "'’"]:  # "a patient's"
     _SOMEONE_ELSE.add_word(_word, _word)
 _SOMEONE_ELSE.make_automaton()
 
