@@ -258,6 +258,7 @@ def classify(intake: Intake, context: Context) -> None:
     intake.trail.append(
         f"classify: {', '.join(result.labels) or 'no right recognised'}"
         + (f" (cues: {cues})" if cues else "")
+        + ("; a possible confidentiality incident" if result.incident else "")
     )
 
 
