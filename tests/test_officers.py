@@ -163,6 +163,8 @@ def test_daily_digest_per_officer_and_language_across_daylight_saving(
     html = french.get_body(("html",)).get_content()
     refs = sorted(t.ref for t in store.list_tickets())
     assert "EN RETARD" in text and "À trier (1)" in text and "<table" in html
+    triage = text.split("À trier (1)")[1].splitlines()[1]  # the sales question, with what was read in it
+    assert "aucune reconnue" in triage and "(aucune reconnue)" in html
     assert text.index(refs[0]) < text.index(refs[1])  # the overdue one first
     assert "person@example.com" not in text and "tom@example.com" not in html
     assert "OVERDUE" in mails["dana@opms.example"].get_body(("plain",)).get_content()
