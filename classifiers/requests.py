@@ -1164,6 +1164,37 @@ _ABOUT_SOMEONE = re.compile(
 )
 
 
+# Access to a system or a place, not to one's data: "VPN access request", "demande d'accès au
+# portail fournisseur", "access request for the shared drive", "building access". An access
+# cue whose words say "access" is not read as a privacy request when such a thing follows
+# them, or comes just before.
+_SYSTEMS = (
+    r"(vpn|portal|portail|parking|stationnement|garage|building|b[âa]timent|immeuble|locaux|premises|badge|"
+    r"key\s*card|door|porte|server|serveur|network|r[ée]seau|drive|sharepoint|teams|slack|wi-?fi|intranet|extranet|"
+    r"system|syst[èe]me|platform|plateforme|app|application|software|logiciel|tool|outil|database|room|salle|gym|"
+    r"locker|casier|channel|canal|folder|r[ée]pertoire|repo\w*|site|website|site\s+web|espace\s+client|"
+    r"warehouse|entrep[ôo]t|console|dashboard|tableau\s+de\s+bord|crm|erp|calendar|calendrier)\b"
+)
+# "access" said as a cue's word, not as the right's name ("droit d'accès – salle d'escalade",
+# "right of access", "subject access request")
+_ACCESS_WORD = re.compile(r"^(?!.*\b(droit|right|subject)\b).*\bacc[eè]s", re.S)
+_SYSTEM_AFTER = re.compile(
+    r"\s*([-–:]\s*)?((to|for|au|aux|[àa]|de|du|des|d.)\s*)?"
+    r"((the|a|an|la|le|les|l.|my|mon|ma|mes|our|notre|nos|your|votre|vos|this|ce|cet|cette)\s*)?"
+    r"((new|shared|remote|guest|admin|employee|staff|client|supplier|vendor|fournisseurs?|partag[ée]e?|"
+    r"nouvel(le)?)\s+)?" + _SYSTEMS
+)
+_SYSTEM_BEFORE = re.compile(_SYSTEMS + r"\s+$")
+
+
+def _enters_a_system(body: str, match: re.Match[str]) -> bool:
+    """Whether an access cue's "access" is to a system or a place (_SYSTEMS)."""
+    return _ACCESS_WORD.search(match.group(0)) is not None and bool(
+        _SYSTEM_AFTER.match(body, match.end())
+        or _SYSTEM_BEFORE.search(body, max(0, match.start() - 20), match.start())
+    )
+
+
 def _is_policy_question(body: str, match: re.Match[str], clause_start: int) -> bool:
     """Whether an access cue asks what the organisation does in general (above), read from
     its clause to the end of its sentence: "before I open my account, what data do you
@@ -1523,6 +1554,9 @@ def rule_cues(text: str, subject: str = "") -> Classification:
                 or _NEGATED_LIST.search(before)
                 or _is_french_negated(before, body[match.start() :])
             )
+            if label == "access" and _enters_a_system(body, match):
+                cues[label].append(f"access to a system or a place: {match.group(0)[:60]}")
+                continue  # not read as a request, nor by the model
             if (
                 label == "access"
                 and not (supposed or negated)

@@ -188,6 +188,30 @@ def test_a_report_of_someone_elses_data_is_a_possible_incident(
         assert not result.confident
 
 
+@pytest.mark.parametrize(
+    ("text", "access"),
+    [
+        ("VPN access request", False),
+        ("Access request - parking garage", False),
+        ("Hi, can you approve my access request for the shared drive? My manager already signed off.", False),
+        ("Bonjour, ma demande d'accès au portail fournisseur est toujours en attente. Merci!", False),
+        # access to one's data, said with the same words
+        ("Demande d'accès à mes renseignements personnels", True),
+        ("Subject access request", True),
+        ("Je voudrais avoir accès à mon dossier.", True),
+        ("Exercice du droit d'accès – salle d'escalade de Villeurbanne. Envoyez-moi mes données.", True),
+        ("My ex has access to my account on your app. Please send me a copy of my data.", True),
+    ],
+)
+def test_access_to_a_system_or_a_place_is_no_access_request(text: str, access: bool) -> None:
+    """ "VPN access request", "demande d'accès au portail": access to a system or a place; the
+    cue is not read as a request (and shows why), while the right's own name is never read so."""
+    result = classify_request(text)
+    assert ("access" in result.labels) == access
+    if not access:
+        assert any(cue.startswith("access to a system or a place") for cue in result.cues["access"])
+
+
 def test_a_reminder_gets_its_right_below_the_usual_bar() -> None:
     text = "Hello, this is my second request: my erasure request of 4 May has gone unanswered."
     result = classify_request(text)
