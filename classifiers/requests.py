@@ -1669,7 +1669,9 @@ def classify_request(text: str, subject: str = "") -> Classification:
         for label in chased_rights(rules.body)
         if label not in labels and label not in rules.withdrawn and learned[label] >= CHASED_THRESHOLD
     }
-    labels = [label for label in LABELS if label in labels or label in chased]
+    titled = _chased_in_title(rules.body, subject)
+    chased_in_title = {label for label in titled.labels if label not in labels and label not in chased}
+    labels = [label for label in LABELS if label in labels or label in chased or label in chased_in_title]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
@@ -1679,6 +1681,8 @@ def classify_request(text: str, subject: str = "") -> Classification:
         cues.setdefault(label, []).append(f"model {learned[label]:.2f}, not given: {reason}")
     for label in chased:
         cues.setdefault(label, []).append("a reminder of an unanswered request for it")
+    for label in chased_in_title:
+        cues.setdefault(label, []).append(f"a reminder in the thread of a request for it: {subject[:60]}")
     for label in labels:
         sentence = reading.sentences.get(label)
         cues.setdefault(label, []).append(
@@ -1688,7 +1692,9 @@ def classify_request(text: str, subject: str = "") -> Classification:
         labels=labels,
         scores={k: round(v, 3) for k, v in scores.items()},
         cues=cues,
-        confident=all(scores[label] >= CONFIDENT for label in labels) and not incident,
+        confident=all(scores[label] >= CONFIDENT for label in labels)
+        and not incident
+        and not chased_in_title,
         fired=rules.fired,
         fired_at=rules.fired_at,
         incident=incident,
@@ -1943,6 +1949,34 @@ def chased_rights(body: str) -> set[str]:
         for label, named in _NAMED_REQUEST.items()
         if any(not _THEIRS.search(body, 0, found.start()) for found in named.finditer(body))
     }
+
+
+# What a nudge says besides "no answer": "any progress?", "just following up", "des nouvelles?",
+# "où en est ma demande", "je fais un suivi", "bump"; not "thank you for following up".
+_FOLLOWING_UP = re.compile(
+    r"(^|[.!?,:;]\s*|\b(i.m|i\s+am|just|am|i\s+was)\s+)follow(ing)?[\s-]*up\b|"
+    r"\b(just\s+checking|checking\s+in|any\s+(progress|news|update)|bump|"
+    r"where\s+(are\s+we|is\s+(it|this|that|my))|what\s+is\s+the\s+status|status\s+update|nothing\s+yet|"
+    r"des\s+nouvelles|un\s+suivi|fais\s+un\s+suivi|faire\s+un\s+suivi|o[ùu]\s+en\s+(est|[êe]tes|sommes)|"
+    r"toujours\s+rien|encore\s+rien|pas\s+encore\s+(été\s+)?(fait|trait[ée]|corrig[ée]|supprim[ée]|effac[ée]))"
+)
+
+
+def _chased_in_title(body: str, subject: str) -> Classification:
+    """A reminder sent as a reply to one's own request ("Re: Update my mailing address":
+    "any progress? it still goes to the old place") names the request in the thread's title
+    only: where the new text nudges (_UNANSWERED, _FOLLOWING_UP) and says neither that an
+    answer came nor that the writer went to the regulator, the rights the title asks for,
+    read alone. They rest on the title, which the thread's first writer chose: the ticket is
+    left to an officer (not confident)."""
+    if (
+        not REPLY_SUBJECT.match(subject)
+        or (_UNANSWERED.search(body) is None and _FOLLOWING_UP.search(body) is None)
+        or _ANSWERED.search(body)
+        or _ESCALATED.search(body)
+    ):
+        return Classification(labels=[], scores=dict.fromkeys(LABELS, 0.0), cues={})
+    return classify_request(re.sub(_PREFIXES, "", subject, flags=re.I))
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")

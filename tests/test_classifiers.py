@@ -212,6 +212,45 @@ def test_access_to_a_system_or_a_place_is_no_access_request(text: str, access: b
         assert any(cue.startswith("access to a system or a place") for cue in result.cues["access"])
 
 
+@pytest.mark.parametrize(
+    ("subject", "text", "labels"),
+    [
+        (
+            "Re: Update my mailing address",
+            "Any progress? Your statement still went to the old place.",
+            ["correction"],
+        ),
+        ("RE: effacer mon profil", "Des nouvelles? Merci.", ["deletion"]),
+        ("Re: Rectification de mon adresse", "Bonjour, toujours en attente.", ["correction"]),
+        (
+            "Re: Fix my phone number and delete my old email",
+            "Just following up on the below.",
+            ["correction", "deletion"],
+        ),
+        ("Re: Demande d'accès à mes renseignements", "Des nouvelles? Ça fait six semaines.", ["access"]),
+        # the title asks for nothing of the kind, or the new text does not nudge
+        ("Re: Your order #5531", "Still waiting for a response, it has been two weeks.", []),
+        ("Re: VPN access request", "Any update? I start working remotely Monday.", []),
+        ("Re: Update my mailing address", "Done on my side, thanks.", []),
+        ("Re: Your access request - file 0412", "Received everything. Thank you for following up.", []),
+        ("Re: Demande d'accès à mes renseignements", "Toujours rien, j'ai donc saisi la Commission.", []),
+        # not a reply: the subject is the sender's own words, read with the text as always
+        ("Update my mailing address", "Any progress?", ["correction"]),
+    ],
+)
+def test_a_reminder_in_reply_chases_what_its_thread_title_asks(
+    subject: str, text: str, labels: list[str]
+) -> None:
+    """A reminder sent as a reply to one's own request names the request in the thread's title
+    only ("Re: Update my mailing address": "any progress?"): it gets the rights the title asks
+    for, and an officer looks (the title may be someone else's words)."""
+    result = classify_request(text, subject)
+    assert result.labels == labels
+    if labels and subject.lower().startswith("re"):
+        assert not result.confident
+        assert any(cue.startswith("a reminder in the thread") for cue in result.cues[labels[0]])
+
+
 def test_a_reminder_gets_its_right_below_the_usual_bar() -> None:
     text = "Hello, this is my second request: my erasure request of 4 May has gone unanswered."
     result = classify_request(text)

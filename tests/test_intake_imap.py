@@ -522,6 +522,28 @@ def test_two_organisations_each_in_their_language(
     assert "Bonjour" in replies["marie@example.com"].get_body(("plain",)).get_content()
 
 
+def test_a_reminder_in_reply_to_a_request_the_bot_never_saw_takes_its_title(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A reminder sent as a reply to one's own request, which never reached the bot, names the
+    request only in the thread's title: a needs-triage ticket with that right, no reply."""
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(f"""\
+        From: Marie Tremblay <marie@example.com>
+        To: {opms.address}
+        Subject: Re: Effacer mon compte et mes données
+        Message-ID: <nudge-1@example.com>
+        In-Reply-To: <sent-elsewhere@example.com>
+
+        Des nouvelles? Ça fait six semaines.
+        """)
+    poll_once(settings, store)
+    [ticket] = store.list_tickets()
+    assert (ticket.status, ticket.labels) == ("needs-triage", ["deletion"])
+    assert smtp_sink.wait_for(1, timeout=0.5) == []
+
+
 def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
     opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
 ) -> None:
