@@ -1670,7 +1670,7 @@ def classify_request(text: str, subject: str = "") -> Classification:
         if label not in labels and label not in rules.withdrawn and learned[label] >= CHASED_THRESHOLD
     }
     titled = _chased_in_title(rules.body, subject)
-    chased_in_title = {label for label in titled.labels if label not in labels and label not in chased}
+    chased_in_title = {label for label in titled if label not in labels and label not in chased}
     labels = [label for label in LABELS if label in labels or label in chased or label in chased_in_title]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
@@ -1940,9 +1940,18 @@ _ESCALATED = re.compile(
 CHASED_THRESHOLD = 0.25
 
 
+def _reminds(body: str, nudges: re.Pattern[str] | None = None) -> bool:
+    """Whether *body* (lower-cased) says a request went unanswered (or, with *nudges*, nudges
+    about it), and neither that the answer came nor that the writer went to the regulator."""
+    asks_again = _UNANSWERED.search(body) is not None or (
+        nudges is not None and nudges.search(body) is not None
+    )
+    return asks_again and _ANSWERED.search(body) is None and _ESCALATED.search(body) is None
+
+
 def chased_rights(body: str) -> set[str]:
     """The rights named by the requests *body* (lower-cased) says went unanswered."""
-    if _UNANSWERED.search(body) is None or _ANSWERED.search(body) or _ESCALATED.search(body):
+    if not _reminds(body):
         return set()
     return {
         label
@@ -1951,32 +1960,27 @@ def chased_rights(body: str) -> set[str]:
     }
 
 
-# What a nudge says besides "no answer": "any progress?", "just following up", "des nouvelles?",
-# "où en est ma demande", "je fais un suivi", "bump"; not "thank you for following up".
+# What a nudge says besides _UNANSWERED's "no answer" ("any news", "toujours rien"): "any
+# progress?", "just following up", "des nouvelles?", "où en est ma demande", "je fais un
+# suivi", "bump"; not "thank you for following up".
 _FOLLOWING_UP = re.compile(
     r"(^|[.!?,:;]\s*|\b(i.m|i\s+am|just|am|i\s+was)\s+)follow(ing)?[\s-]*up\b|"
-    r"\b(just\s+checking|checking\s+in|any\s+(progress|news|update)|bump|"
+    r"\b(just\s+checking|checking\s+in|any\s+progress|bump|"
     r"where\s+(are\s+we|is\s+(it|this|that|my))|what\s+is\s+the\s+status|status\s+update|nothing\s+yet|"
     r"des\s+nouvelles|un\s+suivi|fais\s+un\s+suivi|faire\s+un\s+suivi|o[ùu]\s+en\s+(est|[êe]tes|sommes)|"
-    r"toujours\s+rien|encore\s+rien|pas\s+encore\s+(été\s+)?(fait|trait[ée]|corrig[ée]|supprim[ée]|effac[ée]))"
+    r"encore\s+rien|pas\s+encore\s+(été\s+)?(fait|trait[ée]|corrig[ée]|supprim[ée]|effac[ée]))"
 )
 
 
-def _chased_in_title(body: str, subject: str) -> Classification:
+def _chased_in_title(body: str, subject: str) -> list[str]:
     """A reminder sent as a reply to one's own request ("Re: Update my mailing address":
     "any progress? it still goes to the old place") names the request in the thread's title
-    only: where the new text nudges (_UNANSWERED, _FOLLOWING_UP) and says neither that an
-    answer came nor that the writer went to the regulator, the rights the title asks for,
-    read alone. They rest on the title, which the thread's first writer chose: the ticket is
-    left to an officer (not confident)."""
-    if (
-        not REPLY_SUBJECT.match(subject)
-        or (_UNANSWERED.search(body) is None and _FOLLOWING_UP.search(body) is None)
-        or _ANSWERED.search(body)
-        or _ESCALATED.search(body)
-    ):
-        return Classification(labels=[], scores=dict.fromkeys(LABELS, 0.0), cues={})
-    return classify_request(re.sub(_PREFIXES, "", subject, flags=re.I))
+    only: where the new text nudges (_reminds), the rights the title asks for, read alone.
+    They rest on the title, which the thread's first writer chose: the ticket is left to an
+    officer (not confident)."""
+    if not REPLY_SUBJECT.match(subject) or not _reminds(body, _FOLLOWING_UP):
+        return []
+    return classify_request(re.sub(_PREFIXES, "", subject, flags=re.I)).labels
 
 
 _FRENCH_NE = re.compile(r"\b(ne|n')\s*(me\s+|m'|les\s+|l')?$")
