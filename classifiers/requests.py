@@ -1664,14 +1664,22 @@ def classify_request(text: str, subject: str = "") -> Classification:
     # whatever rights it also asks for, or the model reads in its words
     incident = _reports_incident(rules.body)
     labels = [label for label in labels if label not in not_given]
+    reminded, by_statute = chased_rights(rules.body)
     chased = {
         label
-        for label in chased_rights(rules.body)
+        for label in reminded
         if label not in labels and label not in rules.withdrawn and learned[label] >= CHASED_THRESHOLD
     }
+    # A statute's article tells the right only where the words tell none: letters cite
+    # several articles while asking for one ("I reserve my rights under Article 16"), and
+    # Quebec's s. 28 serves for deletion as well as rectification
+    cited: set[str] = set()
+    if not labels and not chased:
+        cited = reminded if by_statute else cited_rights(rules.body)
+        cited = {label for label in cited if label not in rules.withdrawn}
     titled = _chased_in_title(rules.body, subject)
-    chased_in_title = {label for label in titled if label not in labels and label not in chased}
-    labels = [label for label in LABELS if label in labels or label in chased or label in chased_in_title]
+    chased_in_title = {label for label in titled if label not in labels and label not in chased | cited}
+    labels = [label for label in LABELS if label in labels or label in chased | cited | chased_in_title]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
         for label in LABELS
@@ -1681,6 +1689,12 @@ def classify_request(text: str, subject: str = "") -> Classification:
         cues.setdefault(label, []).append(f"model {learned[label]:.2f}, not given: {reason}")
     for label in chased:
         cues.setdefault(label, []).append("a reminder of an unanswered request for it")
+    for label in cited:
+        cues.setdefault(label, []).append(
+            "a reminder of an unanswered request under the statute's article for it"
+            if by_statute
+            else "a request under the statute's article for it"
+        )
     for label in chased_in_title:
         cues.setdefault(label, []).append(f"a reminder in the thread of a request for it: {subject[:60]}")
     for label in labels:
@@ -1694,7 +1708,8 @@ def classify_request(text: str, subject: str = "") -> Classification:
         cues=cues,
         confident=all(scores[label] >= CONFIDENT for label in labels)
         and not incident
-        and not chased_in_title,
+        and not chased_in_title
+        and not cited,
         fired=rules.fired,
         fired_at=rules.fired_at,
         incident=incident,
@@ -1902,12 +1917,13 @@ _NAMED_REQUEST = {
 }
 _UNANSWERED = re.compile(
     r"\b(no\s+(reply|response|answer|acknowledge?ment)(?!\s+(is\s+)?(needed|necessary|required))|"
-    r"not\s+(yet\s+)?(received|heard)\b|unanswered|never\s+heard\s+back|any\s+(update|news)\b|"
-    r"(haven.t|have\s+not|hasn.t|has\s+not|did\s+not|didn.t)\s+(yet\s+)?"
+    r"not\s+((yet|even)\s+)?(received|heard)\b|unanswered|never\s+heard\s+back|any\s+(update|news)\b|"
+    r"(haven.t|have\s+not|hasn.t|has\s+not|did\s+not|didn.t)\s+((yet|even)\s+)?"
     r"(received|heard|had\s+(a|any)|got|gotten|answered|replied|responded)|"
     r"still\s+(waiting|no\b|not\b|haven.t|have\s+not|nothing|pending)|reminder|overdue|"
     r"(deadline|time\s+limit)\s+(\S+\s+){0,4}(passed|expired|elapsed|lapsed)|"
-    r"(month|days|weeks)\s+(has|have)\s+(now\s+)?(passed|elapsed|gone\s+by)|second\s+request|"
+    r"(month|days|weeks)\s+(has|have)\s+(now\s+)?(passed|elapsed|gone\s+by)|"
+    r"(second|third|2nd|3rd)\s+(request|reminder|follow[\s-]*up)|"
     r"sans\s+(r[ée]ponse|suite|nouvelles|retour)|aucune\s+(r[ée]ponse|nouvelle|suite)(?!\s+n.est)|"
     r"aucun\s+retour|pas\s+(encore\s+)?(eu|re[çc]u|obtenu)\s+de\s+(nouvelles|r[ée]ponse|retour)|"
     r"toujours\s+pas\s+de\s+(nouvelles|r[ée]ponse|retour)|"
@@ -1920,10 +1936,9 @@ _UNANSWERED = re.compile(
 # the writer says the answer came ("I've received the copy", "j'ai finalement reçu mon
 # dossier"; not "I received your acknowledgement"), or that none is needed any more
 _ANSWERED = re.compile(
-    r"\b((i.ve|i\s+have|i|we|j.ai|nous\s+avons)\s+(?!(not|never|yet|pas|jamais|rien)\b)(\w+\s+)?"
-    r"(received|re[çc]u)\s+"
-    r"((the|your|my|a|la|le|les|l.|mon|ma|mes|vos?|votre)\s+)?(\w+\s+)?"
-    r"(copy|copie|file|dossier|data|donn[ée]es|information|renseignements|documents?|records?|"
+    r"\b((i.ve|i\s+have|i|we|j.ai|nous\s+avons|avoir)\s+(?!(not|never|yet|pas|jamais|rien)\b)(\w+\s+)?"
+    r"(received|re[çc]u)\s+((?!(no|any|aucune?|rien|pas)\b)\w+\s+){0,3}?"
+    r"(copy|copie|file|fichier|dossier|data|donn[ée]es|information|renseignements|documents?|records?|"
     r"answer|reply|response|r[ée]ponse)|"
     r"thanks?(\s+you)?\s+(so\s+much\s+)?for\s+(sending|the\s+copy|your\s+(answer|reply|response))|"
     r"merci\s+(de\s+m.avoir\s+(envoy|transmis|r[ée]pondu)|pour\s+(l.envoi|la\s+copie|votre\s+r[ée]ponse))|"
@@ -1937,6 +1952,118 @@ _ESCALATED = re.compile(
     r"(complaint|application|request\s+for\s+review)|"
     r"(j.ai|nous\s+avons)\s+(\w+\s+)?(d[ée]pos[ée]|saisi|port[ée]\s+plainte|adress[ée]\s+une\s+plainte))"
 )
+# The articles of the privacy statutes that give each right, for letters that name a request
+# only by its legal basis ("ma demande au titre de l'article 15 du RGPD", "a request under
+# section 1798.105 of the CCPA"): the GDPR and the UK GDPR; Quebec's private-sector act (as
+# amended by Law 25); PIPEDA's principles and its section 8; the CCPA's sections, which
+# need no statute's name. Objection (GDPR art. 21) is read as opt-out, as the issue reads it.
+# Each statute: text every mention of its name holds (read first: most mail names none), its
+# name, and its articles' rights.
+_STATUTES = {
+    "gdpr": (
+        ("gdpr", "rgpd", "dsgvo", "protection des donn", "data protection regulation", "2016/679"),
+        r"(uk[\s-]*)?(gdpr|rgpd|dsgvo|general\s+data\s+protection\s+regulation|"
+        r"r[èe]glement\s+g[ée]n[ée]ral\s+(sur\s+la\s+|de\s+)protection\s+des\s+donn[ée]es|"
+        r"(regulation|r[èe]glement)\s+\(?(eu|ue)\)?\s+(no\.?\s*|n°\s*)?2016/679)",
+        {
+            "15": "access",
+            "20": "access",
+            "16": "correction",
+            "17": "deletion",
+            "21": "opt-out",
+            "7(3)": "opt-out",
+        },
+    ),
+    "quebec": (
+        ("25", "64", "lprpsp", "secteur", "private"),
+        r"(loi\s*(no\.?\s*|n°\s*)?25|law\s*(no\.?\s*)?25|bill\s*(no\.?\s*)?64|lprpsp|"
+        r"loi\s+sur\s+la\s+protection\s+des\s+renseignements\s+personnels\s+dans\s+le\s+secteur\s+priv[ée]|"
+        r"act\s+respecting\s+the\s+protection\s+of\s+personal\s+information\s+in\s+the\s+private\s+sector|"
+        r"private[\s-]+sector\s+(privacy\s+)?act)",
+        {"27": "access", "28": "correction", "28.1": "deletion"},
+    ),
+    "pipeda": (
+        ("pipeda", "lprpde", "electronic", "les documents"),
+        r"(pipeda|lprpde|personal\s+information\s+protection\s+and\s+electronic\s+documents\s+act|"
+        r"loi\s+sur\s+la\s+protection\s+des\s+renseignements\s+personnels\s+et\s+les\s+documents)",
+        {"8": "access", "4.9": "access", "4.9.1": "access", "4.9.5": "correction", "4.3.8": "opt-out"},
+    ),
+    # Canada's anti-spam law: section 11 is the unsubscribe mechanism
+    "casl": (
+        ("casl", "lcap", "pourriel", "spam"),
+        r"(casl|lcap|loi\s+canadienne\s+anti-?pourriel|canada.s\s+anti-?spam\s+(law|legislation|act))",
+        {"11": "opt-out"},
+    ),
+}
+_CCPA = {
+    **dict.fromkeys(("1798.100", "1798.110", "1798.115"), "access"),
+    "1798.105": "deletion",
+    "1798.106": "correction",
+    **dict.fromkeys(("1798.120", "1798.121"), "opt-out"),
+}
+# a number, whole ("28.1", not its "28"), with its paragraphs: "21(2)"; a list of them, but
+# not a range ("articles 15 to 22", "16-21"): a sweep over the rights names none of them
+_NUMBER = r"\d+(\.\d+)*(?![\d.]?\d)(\s*\(\w{1,3}\))*"
+_NUMBERS = rf"{_NUMBER}(\s*(,|and|et|&|or|ou)\s*{_NUMBER})*(?!\s*(to|[àa]|au|-|–|through)\s*\d)"
+_POINTS = r"\b(art(icles?|s?\.)?|sections?|ss?\.|principles?|principes?|clauses?)\s*|§+\s*"
+_STATUTE_REF = {
+    law: re.compile(
+        rf"(?:{_POINTS})(?P<numbers>{_NUMBERS})\s*,?\s*(\(?\s*(of|du|de|des|from)\b\s*)?"
+        rf"(\S+\s+){{0,3}}?\(?\b{name}\b|\b{name}\s*,?\s*\(?(?:{_POINTS})(?P<after>{_NUMBERS})"
+    )
+    for law, (_, name, _) in _STATUTES.items()
+}
+_CCPA_REF = re.compile(r"\b1798\.1\d\d\b")
+# an article's number and, for the GDPR's consent withdrawal, its paragraph: "7(3)"
+_PLAIN_NUMBER = re.compile(r"(?<![(\d.])\d+(\.\d+)*(\s*\(\d\))?")
+
+
+def statute_rights(body: str) -> set[str]:
+    """The rights *body* (lower-cased) names through the article of a privacy statute that
+    gives them ("article 17 du RGPD", "Loi 25, art. 27", "§ 1798.105")."""
+    rights = set()
+    if "1798." in body:
+        rights = {_CCPA[found.group(0)] for found in _CCPA_REF.finditer(body) if found.group(0) in _CCPA}
+    for law, (hints, _, articles) in _STATUTES.items():
+        if not any(hint in body for hint in hints):
+            continue
+        for found in _STATUTE_REF[law].finditer(body):
+            numbers = found.group("numbers") or found.group("after")
+            for number in _PLAIN_NUMBER.finditer(numbers):
+                article = number.group(0).replace(" ", "")
+                right = articles.get(article) or articles.get(article.split("(")[0])
+                if right:
+                    rights.add(right)
+    return rights
+
+
+# the writer speaking for themselves, or asking the reader to act
+_FIRST_PERSON = re.compile(r"\b(i|my|me|mine|je|j'|m'|mon|ma|mes|moi|please|veuillez|merci\s+de)(?!\w)")
+# what is quoted is not the writer's voice: a button's "Do Not Sell My Personal Information"
+_QUOTED = re.compile(r'"[^"\n]*"|«[^»\n]*»|“[^”\n]*”')
+# a request made before, told of: a reminder's, or one the writer now takes back
+_TOLD_OF = re.compile(
+    r"\b(je\s+vous\s+ai|j.ai|nous\s+(vous\s+)?avons|i\s+have|i.ve|i|we)\s+(already\s+|d[ée]j[àa]\s+)?"
+    r"(demand|adress|transmis|envoy|fait|formul|soumis|submitted|sent|made|asked|requested|filed|lodged)"
+)
+
+
+def cited_rights(body: str) -> set[str]:
+    """The rights *body* (lower-cased) asks for only through a statute's article ("Please
+    treat this email as a request under Article 15 GDPR", "je me prévaux de l'article 17 du
+    RGPD"): in a paragraph where the writer speaks for themselves (_QUOTED text aside), asks
+    no question and tells of no request made before (_TOLD_OF), in a message that says
+    neither that the answer came nor that the writer went to the regulator. Not in a
+    newsletter's "Under Article 15 GDPR, a company must answer within a month"."""
+    if not statute_rights(body) or _ANSWERED.search(body) or _ESCALATED.search(body):
+        return set()
+    rights: set[str] = set()
+    for paragraph in _QUOTED.sub(" ", body).split("\n"):
+        if "?" not in paragraph and _FIRST_PERSON.search(paragraph) and not _TOLD_OF.search(paragraph):
+            rights |= statute_rights(paragraph)
+    return rights
+
+
 CHASED_THRESHOLD = 0.25
 
 
@@ -1949,15 +2076,18 @@ def _reminds(body: str, nudges: re.Pattern[str] | None = None) -> bool:
     return asks_again and _ANSWERED.search(body) is None and _ESCALATED.search(body) is None
 
 
-def chased_rights(body: str) -> set[str]:
-    """The rights named by the requests *body* (lower-cased) says went unanswered."""
+def chased_rights(body: str) -> tuple[set[str], bool]:
+    """The rights named by the requests *body* (lower-cased) says went unanswered, and
+    whether they were named only through a statute's article (statute_rights): words first,
+    since they say what the writer meant ("my erasure request under article 28")."""
     if not _reminds(body):
-        return set()
-    return {
+        return set(), False
+    named = {
         label
         for label, named in _NAMED_REQUEST.items()
         if any(not _THEIRS.search(body, 0, found.start()) for found in named.finditer(body))
     }
+    return (named, False) if named else (statute_rights(body), True)
 
 
 # What a nudge says besides _UNANSWERED's "no answer" ("any news", "toujours rien"): "any

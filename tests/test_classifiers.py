@@ -139,7 +139,7 @@ def test_a_reminder_chases_the_right_its_request_named(text: str, chased: set[st
     score gives that right (requests.CHASED_THRESHOLD)."""
     from intake_bot.classifiers.requests import chased_rights, normalise
 
-    assert chased_rights(normalise(text).lower()) == chased
+    assert chased_rights(normalise(text).lower())[0] == chased
 
 
 @pytest.mark.parametrize(
@@ -258,6 +258,83 @@ def test_a_reminder_gets_its_right_below_the_usual_bar() -> None:
     assert "a reminder of an unanswered request for it" in result.cues["deletion"]
     assert result.scores["deletion"] < 0.45  # the model alone would not give it
     assert not result.confident  # an officer looks: the bot did not see the first request
+
+
+@pytest.mark.parametrize(
+    ("text", "rights"),
+    [
+        ("au titre de l'article 16 du RGPD", {"correction"}),
+        ("UK GDPR, Art. 17(1)", {"deletion"}),
+        ("Articles 15 and 21(2) of Regulation (EU) 2016/679", {"access", "opt-out"}),
+        ("pursuant to Article 7(3) GDPR", {"opt-out"}),
+        (
+            "l'article 27 de la Loi sur la protection des renseignements personnels dans le secteur privé",
+            {"access"},
+        ),
+        ("section 28.1 of Quebec's private sector act", {"deletion"}),
+        ("Loi 25, art. 28", {"correction"}),
+        ("Principle 4.9.5 of PIPEDA", {"correction"}),
+        ("Cal. Civ. Code § 1798.106", {"correction"}),
+        ("l'article 11 de la Loi canadienne anti-pourriel", {"opt-out"}),
+        # another article, another statute's numbering, a range over every right, a year
+        ("a data processing agreement under Article 28 GDPR", set()),
+        ("article 12(3) du RGPD", set()),
+        ("my rights under Articles 15 to 22 GDPR", set()),
+        ("Art. 150 GDPR", set()),
+        ("the 2017 GDPR guidance", set()),
+        ("article 27 du Code civil", set()),
+    ],
+)
+def test_a_statute_article_names_its_right(text: str, rights: set[str]) -> None:
+    from intake_bot.classifiers.requests import normalise, statute_rights
+
+    assert statute_rights(normalise(text).lower()) == rights
+
+
+@pytest.mark.parametrize(
+    ("subject", "text", "labels"),
+    [
+        (
+            "GDPR",
+            "Hi, kindly treat this message as my Article 20 GDPR request. Account no. 4471.",
+            ["access"],
+        ),
+        ("", "Je me prévaux de l'article 28.1 de la Loi 25 pour le profil publié à mon nom.", ["deletion"]),
+        (
+            "Follow-up",
+            "On 2 May I sent you a request under section 1798.105 of the CCPA. I have not heard back.",
+            ["deletion"],
+        ),
+        # the words tell the right: the article cited beside them adds none
+        (
+            "",
+            "En vertu de l'article 28 de la Loi 25, je vous demande de supprimer mon ancien numéro de "
+            "téléphone de votre dossier.",
+            ["deletion"],
+        ),
+        # a question, the law described, an answer received, a request told of and taken back
+        ("", "Does Article 15 GDPR oblige you to hand over call recordings?", []),
+        ("Newsletter", "Under Article 15 GDPR, a company must answer within one month.", []),
+        ("", "I received the file under Article 15 GDPR yesterday, thank you.", []),
+        (
+            "",
+            "Last week I asked you under Article 17 GDPR to close my account. Please disregard it: "
+            "I am staying.",
+            [],
+        ),
+    ],
+)
+def test_a_request_named_only_by_its_statute_article_gets_that_right(
+    subject: str, text: str, labels: list[str]
+) -> None:
+    """A letter that names its request only through the statute's article ("a request under
+    Article 15 GDPR") gets that right, for an officer to confirm; only where the words give
+    none, and never to a question, a description of the law or a thank-you."""
+    result = classify_request(text, subject)
+    assert result.labels == labels
+    if labels and not any(cue.startswith("model") for cue in result.cues[labels[0]]):
+        assert not result.confident
+        assert any("the statute's article" in cue for cue in result.cues[labels[0]])
 
 
 @pytest.mark.parametrize(

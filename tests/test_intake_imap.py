@@ -544,6 +544,33 @@ def test_a_reminder_in_reply_to_a_request_the_bot_never_saw_takes_its_title(
     assert smtp_sink.wait_for(1, timeout=0.5) == []
 
 
+def test_a_letter_naming_its_request_by_the_statute_article_reaches_an_officer_with_that_right(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
+) -> None:
+    """A formal letter that names its request only through the statute ("en vertu de l'article
+    27 de la Loi 25") opens a ticket with that right, for an officer to confirm, and is not
+    answered automatically."""
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(f"""\
+        From: Louise Gagnon <lgagnon@example.com>
+        To: {opms.address}
+        Subject: Dossier 2026-114
+        Message-ID: <statute-1@example.com>
+
+        Madame, Monsieur,
+
+        Je vous adresse la présente en vertu de l'article 27 de la Loi sur la protection des
+        renseignements personnels dans le secteur privé.
+
+        Louise Gagnon
+        """)
+    poll_once(settings, store)
+    [ticket] = store.list_tickets()
+    assert (ticket.status, ticket.labels) == ("needs-triage", ["access"])
+    assert smtp_sink.wait_for(1, timeout=0.5) == []
+
+
 def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
     opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
 ) -> None:
