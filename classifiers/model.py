@@ -179,11 +179,16 @@ def read_rows(raw: Rows) -> Reading:
     decides from stored rows with it too)."""
     scores = {label: float(score) for label, score in zip(raw.labels, raw.whole, strict=True)}
     deciding: dict[str, str] = {}
-    for sentence, row in zip(raw.sentences, raw.rows, strict=True):
-        for label, score in zip(raw.labels, row, strict=True):
-            alone = sentence_score(float(score), len(raw.sentences))
-            if alone > scores[label]:
-                scores[label], deciding[label] = alone, sentence
+    if not raw.sentences:
+        return Reading(scores, deciding)
+    # the discount is the same for every sentence of the message and keeps their order: each
+    # label's best sentence is its highest raw score, the first of equals
+    best = raw.rows.argmax(axis=0)
+    for column, label in enumerate(raw.labels):
+        at = int(best[column])
+        alone = sentence_score(float(raw.rows[at, column]), len(raw.sentences))
+        if alone > scores[label]:
+            scores[label], deciding[label] = alone, raw.sentences[at]
     return Reading(scores, deciding)
 
 

@@ -938,7 +938,7 @@ def _matches(pattern: re.Pattern[str], finder: re.Pattern[str] | None, body: str
 _BODY_SPACES = (" ", "\n")
 
 
-def _leads(items: Any, start: bool = True) -> tuple[set[str] | None, bool]:
+def _leads(items: Any, start: bool = True, skip_optional: bool = True) -> tuple[set[str] | None, bool]:
     """The literal text every match of the parsed pattern *items* holds from where it starts,
     or past what takes no room (\\b, ^, a look-behind) or may be absent at its start
     ("(personal\\s+)?data"): one string per way in ("supprimer", "détruire", "detruire", ...),
@@ -946,14 +946,20 @@ def _leads(items: Any, start: bool = True) -> tuple[set[str] | None, bool]:
     those strings are the whole of every match, so that what follows the group can be added
     to them. A \\s ends a lead with a space or a newline; an optional letter makes two ("e-?mail").
     *start*: whether *items* open the match, with no lead before them to add theirs to (only
-    then may an optional part be passed over)."""
+    then may an optional part be passed over, unless *skip_optional* is false)."""
     outs = {""}
     for op, value in items:
         if op is _parser.LITERAL:
             outs = {out + chr(value) for out in outs}
         elif op is _parser.AT or op is _parser.ASSERT or op is _parser.ASSERT_NOT:
             continue  # zero width (\b, ^, a look-behind): what follows still follows
-        elif op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT) and value[0] == 0 and start and outs == {""}:
+        elif (
+            op in (_parser.MAX_REPEAT, _parser.MIN_REPEAT)
+            and value[0] == 0
+            and start
+            and skip_optional
+            and outs == {""}
+        ):
             continue  # a leading optional part ("(personal\s+)?data"): every match holds what follows
         elif op is _parser.MAX_REPEAT and value[:2] == (0, 1) and (maybe := _leads(value[2].data, False))[1]:
             outs = {out + way for out in outs for way in ("", *(maybe[0] or ()))}  # "e-?mail"
@@ -965,7 +971,7 @@ def _leads(items: Any, start: bool = True) -> tuple[set[str] | None, bool]:
             outs = {out + chr(v) for out in outs for _, v in value}  # [ée], [àa]
         elif op is _parser.SUBPATTERN or op is _parser.BRANCH:
             ways = [value[3].data] if op is _parser.SUBPATTERN else [branch.data for branch in value[1]]
-            found = [_leads(way, start and outs == {""}) for way in ways]
+            found = [_leads(way, start and outs == {""}, skip_optional) for way in ways]
             if any(leads is None for leads, _ in found):
                 break
             outs = {out + lead for out in outs for leads, _ in found for lead in leads or ()}
@@ -1005,6 +1011,18 @@ def _inner_leads(items: Any) -> set[str] | None:
     return best
 
 
+def _starts_at_lead(pattern: str) -> bool:
+    """Whether every match of *pattern* starts where one of its leads (_leads_of) does: the
+    leads open every match, past nothing but what takes no room (\\b, ^, a look-behind). Such
+    a pattern is matched only where its leads occur (_anchored), not scanned for."""
+    try:
+        items = _parser.parse(pattern).data
+        leads = _leads(items, skip_optional=False)[0]
+    except Exception:  # the stdlib's pattern reader is not a public API: never fail on it
+        return False
+    return leads is not None and tuple(sorted(leads)) == _leads_of(pattern)
+
+
 def _leads_of(pattern: str) -> tuple[str, ...] | None:
     """A cue is only scanned for when one of its leads occurs in the body: a substring test is
     several times cheaper than a regex scan. The text every match starts with, or else (a
@@ -1038,6 +1056,7 @@ class _Cue(NamedTuple):
     finder: re.Pattern[str] | None  # see _finder
     leads: tuple[str, ...] | None  # see _leads_of; None: always scanned
     needs_wrong: bool  # only tried when _WRONG occurs too
+    anchored: bool  # see _starts_at_lead: matched only where its leads occur
 
 
 def _cue(label: str, weight: float, pattern: str) -> _Cue:
@@ -1050,26 +1069,42 @@ def _cue(label: str, weight: float, pattern: str) -> _Cue:
         finder=_finder(compiled),
         leads=_leads_of(pattern),
         needs_wrong=pattern.startswith(r"\b(address|"),
+        anchored=_starts_at_lead(pattern),
     )
 
 
 _CUE_TABLE = [_cue(*cue) for cue in _CUES]
 
 
-def _lead_finder(leads: list[tuple[str, ...] | None]) -> tuple[ahocorasick.Automaton, frozenset[int]]:
-    """One Aho-Corasick automaton over the *leads* of every pattern, each lead mapped to the
-    patterns (by their place in *leads*) it lets in, and the patterns that have no leads and
-    are always scanned. One pass over the body then tells which cues may match: testing each
-    lead with `in` took a fifth of the classification time."""
+def _lead_finder(
+    leads: list[tuple[str, ...] | None], anchored: list[bool]
+) -> tuple[ahocorasick.Automaton, frozenset[int]]:
+    """One Aho-Corasick automaton over the *leads* of every pattern, each lead mapped to its
+    length, the patterns (by their place in *leads*) it lets in, and those of them whose
+    matches start where it does (*anchored*); and the patterns that have no leads and are
+    always scanned. One pass over the body then tells which cues may match, and where the
+    anchored ones may start: testing each lead with `in` took a fifth of the classification
+    time, and scanning the body for each cue let in a seventh."""
     patterns_of: dict[str, set[int]] = {}
     for index, ways in enumerate(leads):
         for lead in ways or ():
             patterns_of.setdefault(lead, set()).add(index)
     finder = ahocorasick.Automaton()
     for lead, indexes in patterns_of.items():
-        finder.add_word(lead, frozenset(indexes))
+        finder.add_word(lead, (len(lead), frozenset(indexes), frozenset(i for i in indexes if anchored[i])))
     finder.make_automaton()
     return finder, frozenset(index for index, ways in enumerate(leads) if ways is None)
+
+
+def _anchored(pattern: re.Pattern[str], body: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """pattern.finditer(body), for a pattern whose every match starts at one of *starts* (the
+    places where its leads occur, in order): the leftmost match is the first of them to
+    match, and the next is looked for from where it ends."""
+    end = 0
+    for start in starts:
+        if start >= end and (found := pattern.match(body, start)) is not None:
+            yield found
+            end = found.end()
 
 
 _WRONG_FINDER = _finder(_WRONG)
@@ -1269,7 +1304,8 @@ _RETRACTION = re.compile(
 # The cues' leads and the retractions' (_RETRACTING, after the cues), found in one pass.
 _RETRACTING = len(_CUE_TABLE)
 _LEAD_FINDER, _ALWAYS_SCANNED = _lead_finder(
-    [*(cue.leads for cue in _CUE_TABLE), _leads_of(_RETRACTION.pattern)]
+    [*(cue.leads for cue in _CUE_TABLE), _leads_of(_RETRACTION.pattern)],
+    [*(cue.anchored for cue in _CUE_TABLE), False],
 )
 
 # A retraction that keeps something ("keep my account", "finalement, gardez-le") takes back
@@ -1532,18 +1568,24 @@ def rule_cues(text: str, subject: str = "") -> Classification:
     fired_at: list[int] = []
     wrong: bool | None = None  # whether _WRONG occurs: searched once, when a cue needs it
     maybe = set(_ALWAYS_SCANNED)  # the cues one of whose leads occurs in the body, and the others
-    for _, cues_led in _LEAD_FINDER.iter(body):
+    starts: dict[int, set[int]] = {}  # where the anchored ones among them may start
+    for end, (length, cues_led, anchored) in _LEAD_FINDER.iter(body):
         maybe |= cues_led
+        for index in anchored:
+            starts.setdefault(index, set()).add(end - length + 1)
     retractable = _RETRACTING in maybe  # one of a retraction's leads occurs
     maybe.discard(_RETRACTING)
     for index in sorted(maybe):  # in the table's order, as the model was trained
-        name, label, weight, pattern, finder, _, needs_wrong = _CUE_TABLE[index]
+        name, label, weight, pattern, finder, _, needs_wrong, anchored = _CUE_TABLE[index]
         if needs_wrong:
             if wrong is None:
                 wrong = next(_matches(_WRONG, _WRONG_FINDER, body), None) is not None
             if not wrong:
                 continue
-        for match in _matches(pattern, finder, body):
+        found = (
+            _anchored(pattern, body, sorted(starts[index])) if anchored else _matches(pattern, finder, body)
+        )
+        for match in found:
             clause_start = _clause_start(body, match.start())
             before = body[clause_start : match.start()]
             # only supposed ("if I wanted to delete…"), or a right the law gives, named ("la loi me

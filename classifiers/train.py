@@ -228,6 +228,8 @@ def sentence_words(nlp: Language, rules: Classification) -> list[tuple[str, list
     is read without the words of the others, which in a bag of words count against it. The
     model's sentence component reads them, and learns from them (sentence_examples)."""
     cues, held_mask = _trained_with(nlp)
+    if held_mask and _HELD.search(rules.body, rules.text_start, MODEL_CHARS) is None:
+        held_mask = False  # no sentence holds the clause when the text does not: one scan, not one each
     sentences = []
     for span in sentence_spans(rules):
         sentence = rules.body[span[0] : span[1]]

@@ -1737,6 +1737,34 @@ def test_every_match_holds_one_of_its_patterns_leads() -> None:
     assert matched > 300
 
 
+def test_an_anchored_cue_matches_where_a_lead_starts_as_a_scan_would() -> None:
+    """A cue whose every match starts at one of its leads is matched only where they occur
+    (requests._anchored): the leads must open every match, and the matches are a scan's."""
+    from intake_bot.classifiers import requests
+    from intake_bot.classifiers.requests import _starts_at_lead
+    from intake_bot.classifiers.train import DATA, load_rows
+
+    assert _starts_at_lead(r"\b(supprimer|supprimez)\b")
+    assert _starts_at_lead(r"\b(?<!not\s)forget(?!\s+it)\s+my")
+    assert _starts_at_lead(r"^\s*(stop|arr[êe]t)\s*$") is False  # the match starts before "stop"
+    assert _starts_at_lead(r"\b((personal\s+)?data)") is False  # ... or before "data"
+    assert _starts_at_lead(r"\b(m.enlever|retirer)") is False  # leads further on
+    anchored = [cue for cue in requests._CUE_TABLE if cue.anchored]
+    assert len(anchored) > len(requests._CUE_TABLE) / 2
+    rows = load_rows(DATA / "heldout.jsonl") + load_rows(DATA / "train-22-en.jsonl")
+    bodies = [rule_cues(str(row["text"]), str(row.get("subject") or "")).body for row in rows]
+    matched = 0
+    for cue in anchored:
+        for body in bodies:
+            starts = sorted(
+                {at.start() for lead in cue.leads or () for at in re.finditer(re.escape(lead), body)}
+            )
+            scanned = [(m.start(), m.end()) for m in cue.pattern.finditer(body)]
+            assert [(m.start(), m.end()) for m in requests._anchored(cue.pattern, body, starts)] == scanned
+            matched += len(scanned)
+    assert matched > 250
+
+
 def test_the_lead_finder_lets_in_the_cues_whose_leads_occur() -> None:
     """One pass of the Aho-Corasick automaton picks the same cues as testing each cue's leads
     with `in`, overlapping leads and leads inside other leads included."""
@@ -1757,7 +1785,7 @@ def test_the_lead_finder_lets_in_the_cues_whose_leads_occur() -> None:
             if cue.leads is None or any(lead in body for lead in cue.leads)
         }
         found = set(requests._ALWAYS_SCANNED)
-        for _, led in requests._LEAD_FINDER.iter(body):
+        for _, (_, led, _) in requests._LEAD_FINDER.iter(body):
             found |= led
         assert found - {requests._RETRACTING} == plain
     assert len(plain) > len(requests._ALWAYS_SCANNED) + 5  # the last bodies do let cues in
