@@ -12,7 +12,7 @@ import threading
 import weakref
 from functools import cache
 from pathlib import Path
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 import numpy as np
 import spacy
@@ -71,11 +71,12 @@ class BagOfWords:
         if self._size > 1:
             texts = [self._grams(text) for text in texts]
         words = [word for text in texts for word in text]
-        found: list[int | None] = list(map(self._row.get, words))  # most words were seen before
-        if None in found:
+        get = self._row.get
+        found = np.fromiter((get(word, -1) for word in words), dtype=np.intp, count=len(words))
+        if found.size and found.min() < 0:  # most words were seen before
             self._learn([word for word in dict.fromkeys(words) if word not in self._row])
-            found = [self._row[word] for word in words]
-        rows = self._weights[cast(list[int], found)]
+            found = np.fromiter(map(self._row.__getitem__, words), dtype=np.intp, count=len(words))
+        rows = self._weights.take(found, axis=0)
         if len(texts) == 1:  # the whole message: one sum, without reduceat's bookkeeping
             logits = rows.sum(axis=0, keepdims=True) + self._bias
         else:
@@ -87,9 +88,11 @@ class BagOfWords:
     def _grams(self, words: list[str]) -> list[str]:
         """The words, then each run of 2 to ngram_size words, joined by the unit separator
         (U+001F), which no word holds: Python counts it as a space."""
-        # each shifted copy is shorter than the one before: zip stops at the last full run
-        runs = (zip(*(words[k:] for k in range(n)), strict=False) for n in range(2, self._size + 1))
-        return [*words, *(gram for run in runs for gram in map("\x1f".join, run))]
+        grams = list(words)
+        for n in range(2, self._size + 1):
+            # each shifted copy is shorter than the one before: zip stops at the last full run
+            grams.extend(map("\x1f".join, zip(*(words[k:] for k in range(n)), strict=False)))
+        return grams
 
     def _learn(self, words: list[str]) -> None:
         keys = np.array([_key(word) for word in words], dtype=np.uint64)
