@@ -1720,7 +1720,11 @@ def classify_request(text: str, subject: str = "") -> Classification:
         cited = reminded if by_statute else cited_rights(rules.body)
         cited = {label for label in cited if label not in rules.withdrawn}
     titled = _chased_in_title(rules.body, subject)
-    chased_in_title = {label for label in titled if label not in labels and label not in chased | cited}
+    chased_in_title = {
+        label
+        for label in titled
+        if label not in labels and label not in chased | cited and label not in not_given
+    }
     labels = [label for label in LABELS if label in labels or label in chased | cited | chased_in_title]
     scores = {
         label: max(learned[label], rules.scores[label]) if label in ruled else learned[label]
@@ -1962,11 +1966,13 @@ _UNANSWERED = re.compile(
     r"not\s+((yet|even)\s+)?(received|heard)\b|unanswered|never\s+heard\s+back|any\s+(update|news)\b|"
     r"(haven.t|have\s+not|hasn.t|has\s+not|did\s+not|didn.t)\s+((yet|even)\s+)?"
     r"(received|heard|had\s+(a|any)|got|gotten|answered|replied|responded)|"
-    r"still\s+(waiting|no\b|not\b|haven.t|have\s+not|nothing|pending)|reminder|overdue|"
+    r"still\s+(waiting|no\b|not\b|haven.t|have\s+not|nothing|pending)|overdue|"
+    # a reminder of one's own, not an appointment's: "this is my second reminder", "Reminder:"
+    r"(a|my|this|second|final|last|friendly|gentle|formal|another)\s+reminder|^reminder\b|"
     r"(deadline|time\s+limit)\s+(\S+\s+){0,4}(passed|expired|elapsed|lapsed)|"
     r"(month|days|weeks)\s+(has|have)\s+(now\s+)?(passed|elapsed|gone\s+by)|"
     r"(second|third|2nd|3rd)\s+(request|reminder|follow[\s-]*up)|"
-    r"sans\s+(r[ée]ponse|suite|nouvelles|retour)|aucune\s+(r[ée]ponse|nouvelle|suite)(?!\s+n.est)|"
+    r"sans\s+(r[ée]ponse|suite|nouvelles|retour)(?!\s+(sous|d.ici|dans|avant)\b)|aucune\s+(r[ée]ponse|nouvelle|suite)(?!\s+n.est)|"
     r"aucun\s+retour|pas\s+(encore\s+)?(eu|re[çc]u|obtenu)\s+de\s+(nouvelles|r[ée]ponse|retour)|"
     r"toujours\s+pas\s+de\s+(nouvelles|r[ée]ponse|retour)|"
     r"n.avez\s+(jamais|toujours\s+pas|pas\s+encore)\s+r[ée]pondu|"
@@ -2148,9 +2154,11 @@ def _chased_in_title(body: str, subject: str) -> list[str]:
     """A reminder sent as a reply to one's own request ("Re: Update my mailing address":
     "any progress? it still goes to the old place") names the request in the thread's title
     only: where the new text nudges (_reminds), the rights the title asks for, read alone.
-    They rest on the title, which the thread's first writer chose: the ticket is left to an
-    officer (not confident)."""
-    if not REPLY_SUBJECT.match(subject) or not _reminds(body, _FOLLOWING_UP):
+    So does a reminder whose writer titled it ("Accès à mes renseignements personnels":
+    "toujours aucune nouvelle depuis le 4 avril"), where the whole message, mostly a nudge,
+    scores the right low. They rest on a title (a reply's chosen by the thread's first
+    writer): the ticket is left to an officer (not confident)."""
+    if not subject.strip() or not _reminds(body, _FOLLOWING_UP):
         return []
     return classify_request(re.sub(_PREFIXES, "", subject, flags=re.I)).labels
 

@@ -132,6 +132,10 @@ def test_retraction_asks_for_nothing() -> None:
         ("Sans réponse à ma demande d'effacement sous quinze jours, je saisirai la CNIL.", {"deletion"}),
         ("I have not received a response to my access request of 2 May.", {"access"}),
         ("Readers tell me their access requests have gone unanswered. Can you comment?", set()),
+        # a condition, not a request left unanswered; an appointment's reminders, not one's own
+        ("Sans réponse sous 48 h, votre demande d'accès sera annulée.", set()),
+        ("Can I get text reminders about my access request?", set()),
+        ("This is my second reminder about my access request.", {"access"}),
     ],
 )
 def test_a_reminder_chases_the_right_its_request_named(text: str, chased: set[str]) -> None:
@@ -247,6 +251,27 @@ def test_a_reminder_in_reply_chases_what_its_thread_title_asks(
     result = classify_request(text, subject)
     assert result.labels == labels
     if labels and subject.lower().startswith("re"):
+        assert not result.confident
+        assert any(cue.startswith("a reminder in the thread") for cue in result.cues[labels[0]])
+
+
+@pytest.mark.parametrize(
+    ("subject", "labels"),
+    [
+        ("Accès à mes renseignements personnels", ["access"]),
+        ("Accès au stationnement — relance", []),
+        ("Invoice correction", []),
+    ],
+)
+def test_a_reminder_takes_the_rights_its_own_title_asks(subject: str, labels: list[str]) -> None:
+    """A reminder whose writer named the request in the subject and only nudges in the body
+    ("toujours aucune nouvelle") gets the rights the subject asks for, read alone, at triage."""
+    text = (
+        "Bonjour, toujours aucune nouvelle depuis mon envoi du 4 avril. Merci de me revenir rapidement.\nLuc"
+    )
+    result = classify_request(text, subject)
+    assert result.labels == labels
+    if labels:
         assert not result.confident
         assert any(cue.startswith("a reminder in the thread") for cue in result.cues[labels[0]])
 
