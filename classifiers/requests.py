@@ -2023,9 +2023,10 @@ _STATUTES = {
         },
     ),
     "quebec": (
-        ("25", "64", "lprpsp", "secteur", "private"),
+        ("25", "64", "lprpsp", "priv"),
         r"(loi\s*(no\.?\s*|n°\s*)?25|law\s*(no\.?\s*)?25|bill\s*(no\.?\s*)?64|lprpsp|"
         r"loi\s+sur\s+la\s+protection\s+des\s+renseignements\s+personnels\s+dans\s+le\s+secteur\s+priv[ée]|"
+        r"loi\s+sur\s+le\s+(secteur\s+)?priv[ée]|"
         r"act\s+respecting\s+the\s+protection\s+of\s+personal\s+information\s+in\s+the\s+private\s+sector|"
         r"private[\s-]+sector\s+(privacy\s+)?act)",
         {"27": "access", "28": "correction", "28.1": "deletion"},

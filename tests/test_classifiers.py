@@ -297,6 +297,7 @@ def test_a_reminder_gets_its_right_below_the_usual_bar() -> None:
             {"access"},
         ),
         ("section 28.1 of Quebec's private sector act", {"deletion"}),
+        ("art. 27 de la Loi sur le privé", {"access"}),
         ("Loi 25, art. 28", {"correction"}),
         ("Principle 4.9.5 of PIPEDA", {"correction"}),
         ("Cal. Civ. Code § 1798.106", {"correction"}),
