@@ -564,6 +564,7 @@ EXPORT_FIELDS = (
     "verified_at",
     "closed_at",
     "events",
+    "triage_reason",  # added last, so that columns read by position keep their place
 )
 
 

@@ -45,7 +45,16 @@ from intake_bot.responders.compose import (
     render,
     thread_headers,
 )
-from intake_bot.store import Event, OutboxMessage, ReceivedMessage, Status, Store, Ticket, outbox_row
+from intake_bot.store import (
+    Event,
+    OutboxMessage,
+    ReceivedMessage,
+    Status,
+    Store,
+    Ticket,
+    TriageReason,
+    outbox_row,
+)
 
 
 class Outcome(StrEnum):
@@ -72,7 +81,8 @@ class Intake:
     lang: str = ""
     lang_method: str = ""
     classification: Classification | None = None
-    triage_reason: str | None = None
+    triage_reason: str | None = None  # why it is left to an officer, in words, for the trail
+    triage_code: TriageReason | None = None  # the same as a code, for the ticket's row
     wants_reply: bool = False
     no_reply_reason: str = ""
     duplicate: bool = False
@@ -84,6 +94,10 @@ class Intake:
     verification: str | None = None  # what a code in a follow-up did: verified, wrong, locked...
     linked_to: Ticket | None = None  # a verified requester's new right, asked in an existing thread
     trail: list[str] = field(default_factory=list)
+
+    def leave_to_officer(self, code: TriageReason, reason: str) -> None:
+        """The ticket goes to needs-triage: *code* for the officers' views, *reason* for the trail."""
+        self.triage_code, self.triage_reason = code, reason
 
     @property
     def joins(self) -> bool:
@@ -168,11 +182,14 @@ def step(name: str) -> Callable[[Callable[[Intake, Context], None]], Step]:
 def parse(intake: Intake, context: Context) -> None:
     limit = context.settings.intake.max_message_bytes
     if intake.truncated or intake.size > limit:
-        intake.triage_reason = f"oversized message ({intake.size} bytes, limit {limit}); not parsed"
+        intake.leave_to_officer(
+            TriageReason.UNREADABLE, f"oversized message ({intake.size} bytes, limit {limit}); not parsed"
+        )
     try:
         intake.parsed = parse_message(intake.raw)
     except MessageError as exc:
-        intake.triage_reason = intake.triage_reason or f"malformed message: {exc}"
+        if intake.triage_reason is None:
+            intake.leave_to_officer(TriageReason.UNREADABLE, f"malformed message: {exc}")
     parsed = intake.parsed
     if parsed is not None and parsed.message_id:
         intake.message_key = parsed.message_id
@@ -312,14 +329,19 @@ def open_ticket(intake: Intake, context: Context) -> None:
         return
     labels = intake.classification.labels if intake.classification else []
     if intake.triage_reason is None and intake.classification and intake.classification.incident:
-        intake.triage_reason = (
+        intake.leave_to_officer(
+            TriageReason.INCIDENT,
             "a possible confidentiality incident: the sender says they saw or received someone else's "
-            "personal information; an officer should read it without delay"
+            "personal information; an officer should read it without delay",
         )
     elif intake.triage_reason is None and not labels:
-        intake.triage_reason = "no privacy right recognised; an officer should read it"
+        intake.leave_to_officer(
+            TriageReason.NO_RIGHT, "no privacy right recognised; an officer should read it"
+        )
     elif intake.triage_reason is None and intake.classification and not intake.classification.confident:
-        intake.triage_reason = "not sure which right is asked for; an officer should confirm the labels"
+        intake.leave_to_officer(
+            TriageReason.NOT_SURE, "not sure which right is asked for; an officer should confirm the labels"
+        )
     intake.trail.append(
         "open-ticket: new ticket"
         + (f", needs triage: {intake.triage_reason}" if intake.triage_reason else "")
@@ -386,7 +408,7 @@ def process(intake: Intake, steps: Sequence[Step], context: Context) -> Outcome:
             # The store or a server hiccuped: leave the mail unacknowledged, retry later.
             raise TransientError(f"{each.name}: {type(exc).__name__}") from exc
         except Exception as exc:
-            intake.triage_reason = f"the {each.name} step failed ({type(exc).__name__})"
+            intake.leave_to_officer(TriageReason.ERROR, f"the {each.name} step failed ({type(exc).__name__})")
             intake.trail.append(f"{each.name}: failed ({type(exc).__name__}); left for an officer")
             event(
                 "step failed",
@@ -590,6 +612,8 @@ def _new_ticket(
         org.regime, intake.received_at, org.zone, calendar_name=org.holiday_calendar, labels=labels
     )
     lang = intake.lang or org.default_language
+    # A reason set without its code (a step that forgot it) still says the ticket waits for a human.
+    triage = (intake.triage_code or TriageReason.ERROR) if intake.triage_reason else None
     row: dict[str, object] = {
         "ref": ref,
         "org": org.id,
@@ -600,7 +624,8 @@ def _new_ticket(
         "subject": (parsed.subject if parsed else "")[:500],
         "lang": lang,
         "labels_json": json.dumps(labels),
-        "status": (Status.NEEDS_TRIAGE if intake.triage_reason else Status.AWAITING_VERIFICATION).value,
+        "status": (Status.NEEDS_TRIAGE if triage else Status.AWAITING_VERIFICATION).value,
+        "triage_reason": triage.value if triage else None,
         "received_at": intake.received_at,
         "due_at": due.due_at,
         "due_rule": due.rule,
@@ -618,7 +643,9 @@ def _new_ticket(
     )
     reply = None
     if intake.linked_to is not None:
-        row.update(status=Status.VERIFIED.value, verified_at=now, linked_to=intake.linked_to.id)
+        row.update(
+            status=Status.VERIFIED.value, verified_at=now, linked_to=intake.linked_to.id, triage_reason=None
+        )
         detail += f"; linked to {intake.linked_to.ref}, whose requester's identity is verified"
     if intake.wants_reply and parsed is not None and intake.linked_to is not None:
         message = new_message(

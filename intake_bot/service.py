@@ -28,7 +28,7 @@ from intake_bot.pipeline import DEFAULT_STEPS, Context, Intake, MailboxMark, Out
 from intake_bot.privacy import event, warn
 from intake_bot.responders.outbox import SendReport, send_pending_replies
 from intake_bot.sources import IMAP_ERRORS, FetchedMail, ImapFolder, MaildirFolder, connect_imap
-from intake_bot.store import Store
+from intake_bot.store import Store, TriageReason
 
 log = logging.getLogger("intake_bot")
 
@@ -125,7 +125,7 @@ def _shunt(intake: Intake, context: Context, exc: Exception) -> None:
     if intake.duplicate or intake.ticket_ref:
         return
     intake.trail.append(f"record: failed ({type(exc).__name__}); kept for an officer, no reply sent")
-    intake.triage_reason = f"recording failed ({type(exc).__name__})"
+    intake.leave_to_officer(TriageReason.ERROR, f"recording failed ({type(exc).__name__})")
     intake.wants_reply, intake.thread, intake.thread_intake = False, None, None
     intake.outcome = Outcome.DONE
     context.start_batch()

@@ -80,6 +80,16 @@ class Status(StrEnum):
     VERIFICATION_EXPIRED = "verification-expired"
 
 
+class TriageReason(StrEnum):
+    """Why the bot left a ticket to an officer (``needs-triage``); the trail has the details."""
+
+    INCIDENT = "incident"  # the sender says they saw or received someone else's personal information
+    NO_RIGHT = "no-right"  # no privacy right recognised
+    NOT_SURE = "not-sure"  # rights that rest on a low score
+    UNREADABLE = "unreadable"  # too large to parse, or malformed
+    ERROR = "error"  # a step of the pipeline, or recording, failed
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -97,6 +107,9 @@ class Ticket(Base):
     lang: Mapped[str] = mapped_column(String(2))
     labels_json: Mapped[str] = mapped_column("labels", Text, default="[]")
     status: Mapped[str] = mapped_column(String(32), index=True)
+    # A TriageReason when the bot opened the ticket as needs-triage; kept after an officer
+    # moves it on, NULL for every other ticket and for tickets older than the column.
+    triage_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_at: Mapped[datetime] = mapped_column(UtcDateTime)
     due_rule: Mapped[str] = mapped_column(Text, default="")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from intake_bot.responders.officers import INCIDENT_MARKER, is_possible_incident, triage_words
 from intake_bot.store import Event, OutboxMessage, Ticket
 
 
@@ -35,6 +36,7 @@ def ticket_json(ticket: Ticket, zones: dict[str, ZoneInfo]) -> dict[str, Any]:
         "received_at": ticket.received_at.astimezone(zone).isoformat(),
         "due_at": ticket.due_at.astimezone(zone).isoformat(),
         "due_rule": ticket.due_rule,
+        "triage_reason": ticket.triage_reason,
     }
 
 
@@ -140,8 +142,11 @@ def ticket_text(
     now = now or datetime.now(UTC)
     zone = _zone(ticket, zones)
     who = f"{ticket.requester_name} <{ticket.requester}>" if ticket.requester_name else ticket.requester
-    lines = [
-        f"{ticket.ref}  {ticket.status}",
+    lines = [f"{ticket.ref}  {ticket.status}"]
+    if why := triage_words(ticket, "en"):
+        marker = f"{INCIDENT_MARKER['en']}: " if is_possible_incident(ticket) else ""
+        lines.append(f"  triage        {marker}{why}")
+    lines += [
         f"  organisation  {ticket.org}   mailbox {ticket.mailbox}   channel {ticket.channel}",
         f"  requester     {who or '-'}",
         f"  subject       {ticket.subject or '-'}",

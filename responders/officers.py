@@ -13,10 +13,47 @@ from email.message import Message
 
 from intake_bot.config import OfficerSettings, OrganizationSettings
 from intake_bot.responders.compose import RIGHT_NAMES, format_date, format_rights, new_message, render
-from intake_bot.store import Ticket
+from intake_bot.store import Status, Ticket, TriageReason
 
 FINISHED = frozenset({"closed", "rejected", "withdrawn"})
 OVERDUE = "overdue"
+
+# Why a ticket waits for an officer, as the digest (and `tickets show`, in English) says it.
+TRIAGE_PHRASES: dict[str, dict[str, str]] = {
+    "fr": {
+        TriageReason.INCIDENT: "la personne dit avoir vu ou reçu les renseignements personnels de "
+        "quelqu'un d'autre ; à lire tout de suite",
+        TriageReason.NO_RIGHT: "aucun droit reconnu",
+        TriageReason.NOT_SURE: "droit incertain : confirmez les droits demandés",
+        TriageReason.UNREADABLE: "trop volumineux ou illisible : lisez l'original dans la boîte de courriel",
+        TriageReason.ERROR: "le robot a échoué en le traitant : voyez l'historique de la demande",
+    },
+    "en": {
+        TriageReason.INCIDENT: "the sender says they saw or received someone else's personal information; "
+        "read it now",
+        TriageReason.NO_RIGHT: "no privacy right recognised",
+        TriageReason.NOT_SURE: "not sure which right is asked for: confirm the rights",
+        TriageReason.UNREADABLE: "too large or unreadable: read the original in the mailbox",
+        TriageReason.ERROR: "the bot failed while handling it: see the audit trail",
+    },
+}
+# Quebec's private-sector act (s. 3.5) asks an organisation that believes a confidentiality
+# incident happened to take reasonable measures at once to reduce the risk of injury, and to
+# notify the Commission and the people concerned promptly when the risk is serious: such
+# tickets lead the triage list, under a marker no officer can miss.
+INCIDENT_MARKER = {"fr": "POSSIBLE INCIDENT DE CONFIDENTIALITÉ", "en": "POSSIBLE CONFIDENTIALITY INCIDENT"}
+
+
+def triage_words(ticket: Ticket, lang: str) -> str:
+    """Why a needs-triage ticket waits for an officer, in *lang*; "" for any other ticket,
+    and for tickets opened before the bot recorded the reason."""
+    if ticket.status != Status.NEEDS_TRIAGE.value or not ticket.triage_reason:
+        return ""
+    return TRIAGE_PHRASES[lang].get(ticket.triage_reason, "")
+
+
+def is_possible_incident(ticket: Ticket) -> bool:
+    return ticket.status == Status.NEEDS_TRIAGE.value and ticket.triage_reason == TriageReason.INCIDENT
 
 
 def days_left(ticket: Ticket, now: datetime, org: OrganizationSettings) -> int:
@@ -99,6 +136,8 @@ class DigestLine:
     due: str
     days_left: int
     new: bool
+    triage: str = ""  # why it waits for an officer, when it does
+    incident: bool = False  # a possible confidentiality incident
 
 
 @dataclass
@@ -141,6 +180,7 @@ def plan_digests(
             if ticket.status == "needs-triage":
                 digest.triage.append(line)
             digest.new_count += line.new
+        digest.triage.sort(key=lambda line: not line.incident)  # incidents first, then by due date
         planned.append(digest)
     return planned
 
@@ -158,6 +198,8 @@ def _line(
         due=format_date(ticket.due_at.astimezone(org.zone), lang),
         days_left=days_left(ticket, now, org),
         new=since is None or ticket.created_at > since,
+        triage=triage_words(ticket, lang),
+        incident=is_possible_incident(ticket),
     )
 
 
@@ -210,6 +252,7 @@ def compose_digest(org: OrganizationSettings, plan: PlannedDigest, now: datetime
         "overdue": plan.overdue,
         "upcoming": plan.upcoming,
         "triage": plan.triage,
+        "incident_marker": INCIDENT_MARKER[lang],
         "new_count": plan.new_count,
     }
     late = ""

@@ -78,11 +78,20 @@ def test_classify_reads_stdin_and_reports_unreadable_files() -> None:
 @pytest.mark.dovecot
 @pytest.mark.smtp
 def test_tickets_list_and_show_json(opms: Org, smtp_sink: SmtpSink, store_url: str, tmp_path: Path) -> None:
-    """The JSON fields scripts rely on, with ISO 8601 dates carrying their offset."""
+    """The JSON fields scripts rely on, with ISO 8601 dates carrying their offset, and why a
+    needs-triage ticket waits for an officer (a code in JSON, words in `tickets show`)."""
     settings = settings_for([opms], smtp_sink.port, store_url, tmp_path)
     config = tmp_path / "config.toml"
     config.write_text(toml_for(settings))
     opms.deliver(FRENCH_DELETION.format(to=opms.address, n="cli"))
+    opms.deliver(f"""\
+        From: Aaron Blake <aaron@example.net>
+        To: {opms.address}
+        Subject: Orders
+        Message-ID: <cli-incident@example.net>
+
+        Hi, in my account I can see another customer's orders, with her address.
+        """)
     store = Store.open(store_url)
     poll_once(settings, store)
 
@@ -92,16 +101,40 @@ def test_tickets_list_and_show_json(opms: Org, smtp_sink: SmtpSink, store_url: s
     for key in ("ref", "org", "mailbox", "requester", "lang", "labels", "status", "received_at", "due_at"):
         assert key in row
     assert row["org"] == "opms" and row["requester"] == "marie@example.com" and row["labels"] == ["deletion"]
+    assert row["triage_reason"] is None
     assert re.search(r"[+-]\d\d:\d\d$", row["due_at"]) and datetime.fromisoformat(row["received_at"]).tzinfo
 
     shown = _cli("--config", str(config), "tickets", "show", row["ref"], "--json")
     detail = json.loads(shown.stdout)
     kinds = [e["kind"] for e in detail["events"]]
     assert kinds[0] == "received" and "reply-sent" in kinds
-    assert detail["ref"] == row["ref"]
+    assert detail["ref"] == row["ref"] and detail["triage_reason"] is None
+    assert "  triage " not in _cli("--config", str(config), "tickets", "show", row["ref"]).stdout
+
+    waiting = _cli("--config", str(config), "tickets", "list", "--json", "--status", "needs-triage")
+    [incident] = [json.loads(line) for line in waiting.stdout.splitlines()]
+    assert incident["triage_reason"] == "incident"
+    shown = _cli("--config", str(config), "tickets", "show", incident["ref"], "--json")
+    assert json.loads(shown.stdout)["triage_reason"] == "incident"
+    plain = _cli("--config", str(config), "tickets", "show", incident["ref"]).stdout.splitlines()
+    assert plain[:2] == [
+        f"{incident['ref']}  needs-triage",
+        "  triage        POSSIBLE CONFIDENTIALITY INCIDENT: the sender says they saw or received "
+        "someone else's personal information; read it now",
+    ]
 
     text = _cli("--config", str(config), "tickets", "list")
     assert row["ref"] in text.stdout and "30 day(s) left" in text.stdout
+    assert text.stdout.split()[:8] == [
+        "REF",
+        "STATUS",
+        "RIGHTS",
+        "LANG",
+        "VIA",
+        "REQUESTER",
+        "RECEIVED",
+        "DUE",
+    ]
     none = _cli("--config", str(config), "tickets", "list", "--status", "closed")
     assert none.stdout.strip() == "no tickets with status closed"
     missing = _cli("--config", str(config), "tickets", "show", "OPMS-1999-9999")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,6 +49,7 @@ def test_request_becomes_ticket_and_threaded_french_reply(
     assert ticket.labels == ["deletion"]
     assert ticket.lang == "fr"
     assert ticket.status == "awaiting-verification"
+    assert ticket.triage_reason is None
     assert ticket.ref.startswith("OPMS-20")
     local_received = ticket.received_at.astimezone(settings.organizations[0].zone)
     assert ticket.due_at.astimezone(settings.organizations[0].zone).date() == (
@@ -393,6 +395,7 @@ def test_oversized_and_malformed_mail_become_tickets_for_a_human(
     tickets = store.list_tickets()
     assert sorted(t.status for t in tickets) == ["needs-triage", "needs-triage"]
     big_ticket = next(t for t in tickets if t.requester == "big@example.com")
+    assert big_ticket.triage_reason == "unreadable"
     _, events, _ = store.get_ticket(big_ticket.ref)  # type: ignore[misc]
     assert any("oversized" in e.detail for e in events)
     assert smtp_sink.wait_for(1, timeout=0.5) == []
@@ -575,7 +578,8 @@ def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
     opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path
 ) -> None:
     """A client who sees other clients' data reports a confidentiality incident: a
-    needs-triage ticket that says so, and no automatic acknowledgement."""
+    needs-triage ticket that says so, in its trail and as its reason for officers, and no
+    automatic acknowledgement."""
     settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
     store = Store.open(settings.store_url)
     opms.deliver(f"""\
@@ -589,9 +593,39 @@ def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
         """)
     poll_once(settings, store)
     [ticket] = store.list_tickets()
-    assert ticket.status == "needs-triage"
+    assert (ticket.status, ticket.triage_reason) == ("needs-triage", "incident")
     _, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
     assert any("possible confidentiality incident" in e.detail for e in events)
+    assert smtp_sink.wait_for(1, timeout=0.5) == []
+
+
+def test_each_needs_triage_ticket_keeps_why_it_waits_for_an_officer(
+    opms: Org, smtp_sink: SmtpSink, store_url: str, store: Store, tmp_path: Path
+) -> None:
+    """A message that asks for no privacy right, and one whose right rests on a low score,
+    each wait for an officer with their reason as a code on the ticket (on SQLite and
+    PostgreSQL); the trail keeps the reason in words."""
+    settings = settings_for([opms], smtp_sink.port, store_url, tmp_path)
+    opms.deliver(f"""\
+        From: Tom <tom@example.com>
+        To: {opms.address}
+        Subject: Prix
+        Message-ID: <no-right-1@example.com>
+
+        Bonjour, combien coûte votre service pour une petite équipe? Merci.
+        """)
+    opms.deliver(REMINDER.format(to=opms.address))  # a reminder of a request the bot never saw
+    poll_once(settings, store)
+    by_sender = {t.requester: t for t in store.list_tickets()}
+    price, reminder = by_sender["tom@example.com"], by_sender["paul@example.com"]
+    assert (price.status, price.labels, price.triage_reason) == ("needs-triage", [], "no-right")
+    assert (reminder.status, reminder.labels, reminder.triage_reason) == (
+        "needs-triage",
+        ["deletion"],
+        "not-sure",
+    )
+    _, events, _ = store.get_ticket(price.ref)  # type: ignore[misc]
+    assert any("needs triage: no privacy right recognised" in e.detail for e in events)
     assert smtp_sink.wait_for(1, timeout=0.5) == []
 
 
@@ -663,11 +697,39 @@ def test_a_failing_step_leaves_a_ticket_for_a_human(
     report = poll_once(settings, store).reports[0]
     assert report.triage and not report.opened
     [ticket] = store.list_tickets()
-    assert ticket.status == "needs-triage"
+    assert (ticket.status, ticket.triage_reason) == ("needs-triage", "error")
     _, events, outbox = store.get_ticket(ticket.ref)  # type: ignore[misc]
     assert any("classify: failed (RuntimeError)" in e.detail for e in events)
     assert outbox == [] and smtp_sink.wait_for(1, timeout=0.5) == []
     assert poll_once(settings, store).reports[0].taken == 0  # not retried in a loop
+
+
+def test_a_batch_that_cannot_be_recorded_leaves_each_message_to_a_human(
+    opms: Org, smtp_sink: SmtpSink, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug while writing a batch (here on its first ticket's row) does not lose it: each
+    message is kept alone as a needs-triage ticket whose reason is an error, with no reply."""
+    import intake_bot.pipeline as pipeline
+
+    real, calls = pipeline._new_ticket, []
+
+    def fails_once(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ValueError("a bug in the ticket's row")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "_new_ticket", fails_once)
+    settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
+    store = Store.open(settings.store_url)
+    opms.deliver(FRENCH_DELETION.format(to=opms.address, n="unrecorded"))
+    report = poll_once(settings, store).reports[0]
+    assert report.triage and not report.opened
+    [ticket] = store.list_tickets()
+    assert (ticket.status, ticket.triage_reason) == ("needs-triage", "error")
+    _, events, outbox = store.get_ticket(ticket.ref)  # type: ignore[misc]
+    assert any("record: failed (ValueError)" in e.detail for e in events)
+    assert outbox == [] and smtp_sink.wait_for(1, timeout=0.5) == []
 
 
 REMINDER = """\

@@ -311,6 +311,7 @@ def test_officer_commands_from_the_command_line_and_export(
     assert set(exported) == {ref, ref2}
     # Regression: each row carries its own trail (the CSV once repeated the last ticket's).
     assert "closed" in exported[ref]["events"] and "closed" not in exported[ref2]["events"]
+    assert rows[0]["triage_reason"] is None and exported[ref]["triage_reason"] == ""  # not left to triage
 
 
 def test_a_verified_requester_asking_another_right_gets_a_linked_ticket(
@@ -402,7 +403,7 @@ def test_relabel_records_the_correction_and_turns_triage_into_a_request(
         """)
     poll_once(settings, store)
     [ticket] = store.list_tickets()
-    assert ticket.status == "needs-triage"
+    assert (ticket.status, ticket.triage_reason) == ("needs-triage", "no-right")
     actor = lifecycle.Actor("olivier@opms.example", datetime.now(UTC))
     with pytest.raises(UsageError, match="labels are"):
         lifecycle.relabel(store, settings, ticket.ref, ["delete"], actor, code_key(settings))
@@ -414,6 +415,7 @@ def test_relabel_records_the_correction_and_turns_triage_into_a_request(
     assert ack.message["In-Reply-To"] == "<triage-1@example.com>"
     ticket, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
     assert ticket.status == "awaiting-verification" and ticket.labels == ["deletion", "opt-out"]
+    assert ticket.triage_reason == "no-right"  # why the bot left it to an officer stays on record
     [relabelled] = [e for e in events if e.kind == "relabelled"]
     assert json.loads(relabelled.detail) == {"from": [], "to": ["deletion", "opt-out"]}
     assert relabelled.actor == "olivier@opms.example"

@@ -3,9 +3,11 @@ each sent once ever, in each officer's language, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
+import textwrap
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -19,6 +21,7 @@ from intake_bot.responders.outbox import send_pending_replies
 from intake_bot.service import poll_once
 from intake_bot.store import Store, Ticket
 from tests.conftest import Org, settings_for, toml_for
+from tests.test_intake_imap import REMINDER
 
 pytestmark = [pytest.mark.dovecot, pytest.mark.smtp]
 
@@ -168,6 +171,111 @@ def test_daily_digest_per_officer_and_language_across_daylight_saving(
     assert text.index(refs[0]) < text.index(refs[1])  # the overdue one first
     assert "person@example.com" not in text and "tom@example.com" not in html
     assert "OVERDUE" in mails["dana@opms.example"].get_body(("plain",)).get_content()
+
+
+def _append(org: Org, text: str, when: datetime) -> None:
+    """Mail written as indented text in the test, received at *when*."""
+    raw = textwrap.dedent(text).lstrip().replace("\n", "\r\n").encode()
+    org.dovecot.append(org.address, raw, when=when)
+
+
+def _ask_a_price(org: Org, n: str, when: datetime) -> None:
+    """A question that asks for no privacy right: a needs-triage ticket."""
+    _append(
+        org,
+        f"""\
+        From: Tom <tom{n}@example.com>
+        To: {org.address}
+        Subject: Prix {n}
+        Message-ID: <officers-price-{n}@example.com>
+
+        Combien coute votre service ?
+        """,
+        when,
+    )
+
+
+def test_digest_says_why_each_ticket_waits_and_puts_possible_incidents_first(
+    opms: Org, smtp_sink: SmtpSink, store_url: str, store: Store, tmp_path: Path
+) -> None:
+    """The digest's triage list gives each ticket's reason in the officer's language, and a
+    possible confidentiality incident comes first under a marker, even when due last (Quebec's
+    s. 3.5 asks for prompt action); a ticket from before the reasons were kept shows none.
+    The rest of the digest does not repeat the reasons."""
+    settings = _settings(opms, smtp_sink, store_url, tmp_path)
+    _receive(opms, "ok", datetime(2026, 10, 20, 9, 0, tzinfo=TORONTO))  # a request: not to triage
+    _append(
+        opms,
+        f"""\
+        From: Aaron Blake <aaron@example.net>
+        To: {opms.address}
+        Subject: I can see someone else's info
+        Message-ID: <officers-incident@example.net>
+
+        Hi, this is probably urgent. When I opened the "Clients" tab today I could see a list
+        of clients that aren't mine: names, phone numbers, addresses. I haven't touched anything.
+        """,
+        datetime(2026, 10, 30, 12, 0, tzinfo=TORONTO),  # received last, so due last
+    )
+    _append(opms, REMINDER.format(to=opms.address), datetime(2026, 10, 21, 9, 0, tzinfo=TORONTO))
+    for n, day in (("a", 22), ("b", 23), ("c", 24), ("d", 25)):
+        _ask_a_price(opms, n, datetime(2026, 10, day, 9, 0, tzinfo=TORONTO))
+    poll_once(settings, store)
+    tickets = {t.requester: t for t in store.list_tickets()}
+    incident, chase = tickets["aaron@example.net"], tickets["paul@example.com"]
+    price, unreadable, failed, old = (tickets[f"tom{n}@example.com"] for n in "abcd")
+    assert [t.triage_reason for t in (incident, chase, price)] == ["incident", "not-sure", "no-right"]
+    # Reasons the pipeline gives to mail this test cannot easily make, and a ticket opened
+    # before the column existed.
+    with store.transaction() as session:
+        for ticket, code in ((unreadable, "unreadable"), (failed, "error"), (old, None)):
+            session.get(Ticket, ticket.id).triage_reason = code  # type: ignore[union-attr]
+    start = len(smtp_sink.deliveries)
+
+    now = _at("2026-11-02T13:00:00+00:00")
+    assert len(queue_digests(settings, store, now)) == 2
+    send_pending_replies(store, settings.smtp, now=now)
+    mails = {d.recipients[0]: d.message for d in smtp_sink.wait_for(start + 2)[start:]}
+    expected = {
+        "olivier@opms.example": (
+            "À trier (6)",
+            "POSSIBLE INCIDENT DE CONFIDENTIALITÉ",
+            "la personne dit avoir vu ou reçu les renseignements personnels de quelqu'un d'autre",
+            {
+                chase.ref: "droit incertain : confirmez les droits demandés",
+                price.ref: "aucun droit reconnu",
+                unreadable.ref: "trop volumineux ou illisible",
+                failed.ref: "le robot a échoué",
+            },
+        ),
+        "dana@opms.example": (
+            "To triage (6)",
+            "POSSIBLE CONFIDENTIALITY INCIDENT",
+            "the sender says they saw or received someone else's personal information; read it now",
+            {
+                chase.ref: "not sure which right is asked for: confirm the rights",
+                price.ref: "no privacy right recognised",
+                unreadable.ref: "too large or unreadable",
+                failed.ref: "the bot failed",
+            },
+        ),
+    }
+    for officer, (heading, marker, incident_words, phrases) in expected.items():
+        text = mails[officer].get_body(("plain",)).get_content()
+        page = html.unescape(mails[officer].get_body(("html",)).get_content())
+        first, *others = text.split(heading)[1].splitlines()[1:7]
+        assert first.startswith(f"  {marker}  {incident.ref}  ") and incident_words in first
+        # The others keep their order by due date; each says why, except the old ticket.
+        refs = [chase.ref, price.ref, unreadable.ref, failed.ref, old.ref]
+        assert [line.split()[0] for line in others] == refs
+        for line in others[:-1]:
+            where, _, why = line.partition("  — ")
+            assert phrases[where.split()[0]] in why and marker not in line
+        assert "  — " not in others[-1]  # the old ticket: no reason kept, none shown
+        assert text.count(marker) == 1 and all(text.count(p) == 1 for p in phrases.values())
+        assert page.index(marker) < page.index(incident.ref) < min(page.index(r) for r in phrases)
+        assert incident_words in page and all(p in page for p in phrases.values())
+        assert "aaron@example.net" not in text + page
 
 
 def test_no_digest_to_an_officer_with_nothing_open(

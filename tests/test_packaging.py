@@ -48,6 +48,7 @@ def test_wheel_installs_and_runs_outside_the_repository(tmp_path: Path) -> None:
         "intake_bot/py.typed",
         "intake_bot/static/widget.js",
         "intake_bot/migrations/versions/0004_chat_conversations.py",
+        "intake_bot/migrations/versions/0005_triage_reason.py",
         "intake_bot/classifiers/model/meta.json",
         "intake_bot/classifiers/model/textcat_multilabel/model",
     ):
