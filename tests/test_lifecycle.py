@@ -428,3 +428,36 @@ def test_relabel_records_the_correction_and_turns_triage_into_a_request(
         "labels": ["deletion", "opt-out"],
         "source": ticket.ref,
     }
+
+
+def test_a_store_from_before_the_triage_reason_is_upgraded_with_its_tickets(store_url: str) -> None:
+    """A store created at revision 0004, holding a needs-triage ticket, opens on the newest
+    schema: the ticket is kept, with no reason (its reason is only in its trail's words)."""
+    from alembic import command
+    from alembic.config import Config as AlembicConfig
+    from sqlalchemy import create_engine, text
+
+    from intake_bot import store as store_module
+
+    engine = create_engine(store_url)
+    config = AlembicConfig()
+    config.set_main_option("script_location", str(Path(store_module.__file__).parent / "migrations"))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0004")
+        connection.execute(
+            text(
+                "INSERT INTO tickets (ref, org, mailbox, channel, requester, requester_name, subject, lang, "
+                "labels, status, received_at, due_at, due_rule, code_attempts, extension_days, created_at, "
+                "updated_at) VALUES ('OPMS-2026-0001', 'opms', 'contact@example.org', 'email', "
+                "'a@example.com', '', 'Prix?', 'fr', '[]', 'needs-triage', :at, :due, '', 0, 0, :at, :at)"
+            ),
+            {"at": datetime(2026, 12, 1, tzinfo=UTC), "due": datetime(2026, 12, 31, tzinfo=UTC)},
+        )
+    engine.dispose()
+    upgraded = Store.open(store_url)
+    try:
+        [ticket] = upgraded.list_tickets()
+        assert (ticket.ref, ticket.status, ticket.triage_reason) == ("OPMS-2026-0001", "needs-triage", None)
+    finally:
+        upgraded.close()
