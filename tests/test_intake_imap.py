@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from intake_bot.config import Settings
 from intake_bot.privacy import is_code_match
 from intake_bot.relay import SmtpSink
 from intake_bot.service import poll_once
@@ -694,14 +695,22 @@ def test_a_failing_step_leaves_a_ticket_for_a_human(
     settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
     store = Store.open(settings.store_url)
     opms.deliver(FRENCH_DELETION.format(to=opms.address, n="shunt"))
+    _left_to_an_officer_for_an_error(settings, store, smtp_sink, "classify: failed (RuntimeError)")
+    assert poll_once(settings, store).reports[0].taken == 0  # not retried in a loop
+
+
+def _left_to_an_officer_for_an_error(
+    settings: Settings, store: Store, smtp_sink: SmtpSink, trail: str
+) -> None:
+    """One poll leaves the one delivered message as a needs-triage ticket whose reason is an
+    error, with *trail* in its audit trail, and sends nothing."""
     report = poll_once(settings, store).reports[0]
     assert report.triage and not report.opened
     [ticket] = store.list_tickets()
     assert (ticket.status, ticket.triage_reason) == ("needs-triage", "error")
     _, events, outbox = store.get_ticket(ticket.ref)  # type: ignore[misc]
-    assert any("classify: failed (RuntimeError)" in e.detail for e in events)
+    assert any(trail in e.detail for e in events)
     assert outbox == [] and smtp_sink.wait_for(1, timeout=0.5) == []
-    assert poll_once(settings, store).reports[0].taken == 0  # not retried in a loop
 
 
 def test_a_batch_that_cannot_be_recorded_leaves_each_message_to_a_human(
@@ -723,13 +732,7 @@ def test_a_batch_that_cannot_be_recorded_leaves_each_message_to_a_human(
     settings = settings_for([opms], smtp_sink.port, sqlite_url, tmp_path)
     store = Store.open(settings.store_url)
     opms.deliver(FRENCH_DELETION.format(to=opms.address, n="unrecorded"))
-    report = poll_once(settings, store).reports[0]
-    assert report.triage and not report.opened
-    [ticket] = store.list_tickets()
-    assert (ticket.status, ticket.triage_reason) == ("needs-triage", "error")
-    _, events, outbox = store.get_ticket(ticket.ref)  # type: ignore[misc]
-    assert any("record: failed (ValueError)" in e.detail for e in events)
-    assert outbox == [] and smtp_sink.wait_for(1, timeout=0.5) == []
+    _left_to_an_officer_for_an_error(settings, store, smtp_sink, "record: failed (ValueError)")
 
 
 REMINDER = """\
