@@ -13,6 +13,7 @@ import unicodedata
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from re import _parser  # type: ignore[attr-defined]
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -1719,7 +1720,7 @@ def classify_request(text: str, subject: str = "") -> Classification:
     if not labels and not chased:
         cited = reminded if by_statute else cited_rights(rules.body)
         cited = {label for label in cited if label not in rules.withdrawn}
-    titled = _chased_in_title(rules.body, subject)
+    titled = _chased_in_title(rules.body, subject, asked=bool(labels or chased or cited))
     chased_in_title = {
         label
         for label in titled
@@ -2116,12 +2117,15 @@ def cited_rights(body: str) -> set[str]:
 CHASED_THRESHOLD = 0.25
 
 
+@lru_cache(maxsize=4)  # asked by chased_rights and _chased_in_title of the same body
+def _says_unanswered(body: str) -> bool:
+    return _UNANSWERED.search(body) is not None
+
+
 def _reminds(body: str, nudges: re.Pattern[str] | None = None) -> bool:
     """Whether *body* (lower-cased) says a request went unanswered (or, with *nudges*, nudges
     about it), and neither that the answer came nor that the writer went to the regulator."""
-    asks_again = _UNANSWERED.search(body) is not None or (
-        nudges is not None and nudges.search(body) is not None
-    )
+    asks_again = _says_unanswered(body) or (nudges is not None and nudges.search(body) is not None)
     return asks_again and _ANSWERED.search(body) is None and _ESCALATED.search(body) is None
 
 
@@ -2151,15 +2155,23 @@ _FOLLOWING_UP = re.compile(
 )
 
 
-def _chased_in_title(body: str, subject: str) -> list[str]:
+# how long the text (with its subject) of a reminder whose writer titled it may be
+NUDGE_WORDS = 80
+
+
+def _chased_in_title(body: str, subject: str, asked: bool) -> list[str]:
     """A reminder sent as a reply to one's own request ("Re: Update my mailing address":
     "any progress? it still goes to the old place") names the request in the thread's title
     only: where the new text nudges (_reminds), the rights the title asks for, read alone.
     So does a reminder whose writer titled it ("Accès à mes renseignements personnels":
     "toujours aucune nouvelle depuis le 4 avril"), where the whole message, mostly a nudge,
-    scores the right low. They rest on a title (a reply's chosen by the thread's first
-    writer): the ticket is left to an officer (not confident)."""
-    if not subject.strip() or not _reminds(body, _FOLLOWING_UP):
+    scores no right (*asked*: it scores one). They rest on a title (a reply's chosen by the
+    thread's first writer): the ticket is left to an officer (not confident)."""
+    if not subject.strip():
+        return []
+    if not REPLY_SUBJECT.match(subject) and (asked or len(body.split()) > NUDGE_WORDS):
+        return []  # the writer's own title was read with the text, which gave a right or said much
+    if not _reminds(body, _FOLLOWING_UP):
         return []
     return classify_request(re.sub(_PREFIXES, "", subject, flags=re.I)).labels
 
