@@ -1973,7 +1973,8 @@ _UNANSWERED = re.compile(
     r"(deadline|time\s+limit)\s+(\S+\s+){0,4}(passed|expired|elapsed|lapsed)|"
     r"(month|days|weeks)\s+(has|have)\s+(now\s+)?(passed|elapsed|gone\s+by)|"
     r"(second|third|2nd|3rd)\s+(request|reminder|follow[\s-]*up)|"
-    r"sans\s+(r[ée]ponse|suite|nouvelles|retour)(?!\s+(sous|d.ici|dans|avant)\b)|aucune\s+(r[ée]ponse|nouvelle|suite)(?!\s+n.est)|"
+    r"sans\s+(r[ée]ponse|suite|nouvelles|retour)(?!\s+(sous|d.ici|dans|avant)\b)|"
+    r"aucune\s+(r[ée]ponse|nouvelle|suite)(?!\s+n.est)|"
     r"aucun\s+retour|pas\s+(encore\s+)?(eu|re[çc]u|obtenu)\s+de\s+(nouvelles|r[ée]ponse|retour)|"
     r"toujours\s+pas\s+de\s+(nouvelles|r[ée]ponse|retour)|"
     r"n.avez\s+(jamais|toujours\s+pas|pas\s+encore)\s+r[ée]pondu|"
@@ -1985,7 +1986,8 @@ _UNANSWERED = re.compile(
 # the writer says the answer came ("I've received the copy", "j'ai finalement reçu mon
 # dossier"; not "I received your acknowledgement"), or that none is needed any more
 _ANSWERED = re.compile(
-    r"\b((i.ve|i\s+have|i|we|j.ai|nous\s+avons|avoir)\s+(?!(not|never|yet|pas|jamais|rien)\b)(\w+\s+)?"
+    r"\b((i.ve|i\s+have|i|we|j.ai|nous\s+avons|(?<!sans\s)(?<!pas\s)(?<!jamais\s)avoir)\s+"
+    r"(?!(not|never|yet|pas|jamais|rien)\b)(\w+\s+)?"
     r"(received|re[çc]u)\s+((?!(no|any|aucune?|rien|pas)\b)\w+\s+){0,3}?"
     r"(copy|copie|file|fichier|dossier|data|donn[ée]es|information|renseignements|documents?|records?|"
     r"answer|reply|response|r[ée]ponse)|"

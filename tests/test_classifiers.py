@@ -136,6 +136,12 @@ def test_retraction_asks_for_nothing() -> None:
         ("Sans réponse sous 48 h, votre demande d'accès sera annulée.", set()),
         ("Can I get text reminders about my access request?", set()),
         ("This is my second reminder about my access request.", {"access"}),
+        # "avoir reçu" says the answer came, not "sans avoir reçu"
+        (
+            "Je vous confirme avoir bien reçu le fichier suite à ma demande d'accès. Merci de la relance.",
+            set(),
+        ),
+        ("Sans avoir reçu de réponse à ma demande d'accès du 3 mars, je vous relance.", {"access"}),
     ],
 )
 def test_a_reminder_chases_the_right_its_request_named(text: str, chased: set[str]) -> None:
