@@ -449,7 +449,10 @@ def _classify(args: argparse.Namespace) -> int:
         if result["automated"]:
             verdict = f"automated ({result['automated_kind']}: {result['automated_reason']})"
         else:
-            shown = ", ".join(f"{label} {result['scores'][label]:.2f}" for label in result["labels"])
+            shown = ", ".join(
+                f"{label} {result['scores'][label]:.2f}{_given_by_rule(result['cues'].get(label, []))}"
+                for label in result["labels"]
+            )
             verdict = shown or "no privacy right recognised"
             if result.get("incident"):
                 verdict += "; a possible confidentiality incident, for an officer"
@@ -457,6 +460,17 @@ def _classify(args: argparse.Namespace) -> int:
                 verdict += "; not sure, for an officer (needs-triage)"
         print(f"{name}: {result['lang']}  {verdict}", flush=True)
     return status
+
+
+# the cues of the rules that give a right after the model, however low its score (requests.py)
+_AFTER_THE_MODEL = ("a request under the statute's article", "a reminder")
+
+
+def _given_by_rule(cues: list[str]) -> str:
+    """Why a right was given where the model's score alone would not give it, as " (why)",
+    without the title a thread-reminder cue quotes; "" when the model's score gave it."""
+    why = next((cue for cue in cues if cue.startswith(_AFTER_THE_MODEL)), "")
+    return f" ({why.split(':')[0]})" if why else ""
 
 
 def _check(settings: Settings) -> int:

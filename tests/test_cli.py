@@ -65,7 +65,21 @@ def test_classify_says_what_goes_to_an_officer(tmp_path: Path) -> None:
     assert child.returncode == 0, child.stderr
     incident, access = child.stdout.splitlines()
     assert incident.endswith("a possible confidentiality incident, for an officer")
-    assert "officer" not in access
+    assert "officer" not in access and "(" not in access
+
+
+def test_classify_says_why_a_rule_gave_a_right_the_model_scores_low(tmp_path: Path) -> None:
+    """A right a rule gives after the model (a statute's article, a reminder) shows why beside
+    its low score, so that "access 0.09" does not puzzle an officer."""
+    mail = tmp_path / "statute.eml"
+    mail.write_bytes(
+        b"From: Hannah <h@example.org>\r\nTo: contact@example.org\r\nSubject: GDPR\r\n\r\n"
+        b"Hello, please treat this email as a request under Article 15 GDPR. Customer no. 4471.\r\n"
+    )
+    child = _cli("classify", str(mail))
+    assert child.returncode == 0, child.stderr
+    assert "access 0.0" in child.stdout
+    assert "(a request under the statute's article for it); not sure, for an officer" in child.stdout
 
 
 def test_classify_reads_stdin_and_reports_unreadable_files() -> None:
