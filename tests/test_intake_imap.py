@@ -12,7 +12,7 @@ from intake_bot.config import Settings
 from intake_bot.privacy import is_code_match
 from intake_bot.relay import SmtpSink
 from intake_bot.service import poll_once
-from intake_bot.store import Store
+from intake_bot.store import Store, Ticket
 from intake_bot.testing import CuttableProxy
 from tests.conftest import Org, settings_for
 
@@ -542,10 +542,16 @@ def test_a_reminder_in_reply_to_a_request_the_bot_never_saw_takes_its_title(
 
         Des nouvelles? Ça fait six semaines.
         """)
+    assert _left_to_an_officer(settings, store, smtp_sink).labels == ["deletion"]
+
+
+def _left_to_an_officer(settings: Settings, store: Store, smtp_sink: SmtpSink) -> Ticket:
+    """One poll makes the one delivered message a needs-triage ticket, and sends nothing."""
     poll_once(settings, store)
     [ticket] = store.list_tickets()
-    assert (ticket.status, ticket.labels) == ("needs-triage", ["deletion"])
+    assert ticket.status == "needs-triage"
     assert smtp_sink.wait_for(1, timeout=0.5) == []
+    return ticket
 
 
 def test_a_letter_naming_its_request_by_the_statute_article_reaches_an_officer_with_that_right(
@@ -569,10 +575,7 @@ def test_a_letter_naming_its_request_by_the_statute_article_reaches_an_officer_w
 
         Louise Gagnon
         """)
-    poll_once(settings, store)
-    [ticket] = store.list_tickets()
-    assert (ticket.status, ticket.labels) == ("needs-triage", ["access"])
-    assert smtp_sink.wait_for(1, timeout=0.5) == []
+    assert _left_to_an_officer(settings, store, smtp_sink).labels == ["access"]
 
 
 def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
@@ -592,12 +595,10 @@ def test_a_report_of_someone_elses_data_goes_to_an_officer_as_an_incident(
         Hi, this is probably urgent. When I opened the "Clients" tab today I could see a list
         of clients that aren't mine: names, phone numbers, addresses. I haven't touched anything.
         """)
-    poll_once(settings, store)
-    [ticket] = store.list_tickets()
-    assert (ticket.status, ticket.triage_reason) == ("needs-triage", "incident")
+    ticket = _left_to_an_officer(settings, store, smtp_sink)
+    assert ticket.triage_reason == "incident"
     _, events, _ = store.get_ticket(ticket.ref)  # type: ignore[misc]
     assert any("possible confidentiality incident" in e.detail for e in events)
-    assert smtp_sink.wait_for(1, timeout=0.5) == []
 
 
 def test_each_needs_triage_ticket_keeps_why_it_waits_for_an_officer(
