@@ -1735,15 +1735,11 @@ def classify_request(text: str, subject: str = "") -> Classification:
     for label, reason in not_given.items():
         cues.setdefault(label, []).append(f"model {learned[label]:.2f}, not given: {reason}")
     for label in chased:
-        cues.setdefault(label, []).append("a reminder of an unanswered request for it")
+        cues.setdefault(label, []).append(CHASED_CUE)
     for label in cited:
-        cues.setdefault(label, []).append(
-            "a reminder of an unanswered request under the statute's article for it"
-            if by_statute
-            else "a request under the statute's article for it"
-        )
+        cues.setdefault(label, []).append(STATUTE_REMINDER_CUE if by_statute else STATUTE_CUE)
     for label in chased_in_title:
-        cues.setdefault(label, []).append(f"a reminder in the thread of a request for it: {subject[:60]}")
+        cues.setdefault(label, []).append(f"{TITLE_CUE}: {subject[:60]}")
     for label in labels:
         sentence = reading.sentences.get(label)
         cues.setdefault(label, []).append(
@@ -2117,6 +2113,13 @@ def cited_rights(body: str) -> set[str]:
 
 
 CHASED_THRESHOLD = 0.25
+# The cues of the rules that give a right after the model, whatever its score: `classify`
+# shows them beside that score.
+CHASED_CUE = "a reminder of an unanswered request for it"
+STATUTE_CUE = "a request under the statute's article for it"
+STATUTE_REMINDER_CUE = "a reminder of an unanswered request under the statute's article for it"
+TITLE_CUE = "a reminder in the thread of a request for it"
+AFTER_THE_MODEL = (CHASED_CUE, STATUTE_CUE, STATUTE_REMINDER_CUE, TITLE_CUE)
 
 
 @lru_cache(maxsize=4)  # asked by chased_rights and _chased_in_title of the same body

@@ -462,14 +462,12 @@ def _classify(args: argparse.Namespace) -> int:
     return status
 
 
-# the cues of the rules that give a right after the model, however low its score (requests.py)
-_AFTER_THE_MODEL = ("a request under the statute's article", "a reminder")
-
-
 def _given_by_rule(cues: list[str]) -> str:
     """Why a right was given where the model's score alone would not give it, as " (why)",
     without the title a thread-reminder cue quotes; "" when the model's score gave it."""
-    why = next((cue for cue in cues if cue.startswith(_AFTER_THE_MODEL)), "")
+    from intake_bot.classifiers.requests import AFTER_THE_MODEL
+
+    why = next((cue for cue in cues if cue.startswith(AFTER_THE_MODEL)), "")
     return f" ({why.split(':')[0]})" if why else ""
 
 

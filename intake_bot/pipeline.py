@@ -612,8 +612,7 @@ def _new_ticket(
         org.regime, intake.received_at, org.zone, calendar_name=org.holiday_calendar, labels=labels
     )
     lang = intake.lang or org.default_language
-    # A reason set without its code (a step that forgot it) still says the ticket waits for a human.
-    triage = (intake.triage_code or TriageReason.ERROR) if intake.triage_reason else None
+    triage = intake.triage_code  # set with the trail's reason, by Intake.leave_to_officer
     row: dict[str, object] = {
         "ref": ref,
         "org": org.id,
